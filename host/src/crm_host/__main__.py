@@ -1,0 +1,3 @@
+from crm_host.cli import main
+
+raise SystemExit(main())
