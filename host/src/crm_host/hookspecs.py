@@ -49,9 +49,7 @@ class RegisterSchema(Protocol):
 
 
 @hookspec
-def register_services(
-    register: RegisterService, engine: Engine, settings: PluginSettings
-) -> None:
+def register_services(register: RegisterService, engine: Engine, settings: PluginSettings) -> None:
     """Contribute gRPC services.
 
     Call ``register(servicer=..., add_to_server=..., descriptor=...)`` once per

@@ -1,0 +1,169 @@
+"""Finding, loading and calling plugins.
+
+pluggy's own ``load_setuptools_entrypoints`` aborts on the first broken entry
+point with a traceback that does not say which distribution it came from, and
+its hook calls do not say which plugin raised. We load entry points one by one
+and call hooks plugin by plugin, so every failure names its plugin.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+
+from crm_host import hookspecs
+
+ENTRY_POINT_GROUP = "crm_host"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Where a plugin came from, for listings and error messages."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.distribution is None:
+            return f"plugin '{self.name}'"
+        return f"plugin '{self.name}' ({self.distribution} {self.version})"
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded, validated or started.
+
+    ``str()`` is a single line naming the plugin and the cause.
+    """
+
+    def __init__(self, plugin: PluginInfo | None, cause: str) -> None:
+        self.plugin = plugin
+        self.cause = " ".join(cause.split())
+        prefix = f"{plugin.label}: " if plugin else ""
+        super().__init__(prefix + self.cause)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception: its type and message."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _dist_label(ep: EntryPoint) -> str:
+    return f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
+
+
+class PluginManager:
+    """The host's registry of plugins and the only place that talks to pluggy."""
+
+    def __init__(self) -> None:
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        return list(self._infos.values())
+
+    def register(self, plugin: object, info: PluginInfo | str) -> None:
+        """Register a plugin object or module, e.g. one a test defines."""
+        if isinstance(info, str):
+            info = PluginInfo(info)
+        if info.name in self._infos:
+            other = self._infos[info.name]
+            raise PluginError(info, f"the plugin name is already taken by {other.label}")
+        try:
+            self._pm.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(info, str(exc)) from exc
+        self._infos[info.name] = info
+
+    def load_entrypoints(self, only: Collection[str] | None = None) -> None:
+        """Load the installed plugins, or only those named in ``only``."""
+        found: dict[str, EntryPoint] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in found and _dist_label(found[ep.name]) != _dist_label(ep):
+                first, second = (_dist_label(e) for e in (found[ep.name], ep))
+                raise PluginError(
+                    None, f"plugin name '{ep.name}' is claimed by both {first} and {second}"
+                )
+            found.setdefault(ep.name, ep)
+        if only is not None:
+            missing = sorted(set(only) - found.keys())
+            if missing:
+                installed = ", ".join(sorted(found)) or "none"
+                raise PluginError(
+                    None,
+                    f"plugin(s) {', '.join(missing)} not installed (installed: {installed})",
+                )
+            found = {name: ep for name, ep in found.items() if name in only}
+        for name in sorted(found):
+            self._load(found[name])
+
+    def _load(self, ep: EntryPoint) -> None:
+        dist = ep.dist
+        info = PluginInfo(
+            name=ep.name,
+            distribution=dist.name if dist else None,
+            version=dist.version if dist else None,
+        )
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(info, f"failed to import {ep.value}: {describe(exc)}") from exc
+        self.register(plugin, info)
+
+    def check_pending(self) -> None:
+        """Refuse hook implementations that match no hook (usually a misspelling)."""
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = self._pm.get_name(exc.plugin)
+            raise PluginError(self._infos.get(name or ""), str(exc)) from exc
+
+    def hook_names(self, plugin: PluginInfo) -> list[str]:
+        callers = self._pm.get_hookcallers(self._pm.get_plugin(plugin.name)) or []
+        return sorted(caller.name for caller in callers)
+
+    def _impls(self, hook: str) -> Iterator[tuple[PluginInfo, Callable[..., Any], list[str]]]:
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            names = [*impl.argnames, *impl.kwargnames]
+            yield self._infos[impl.plugin_name], impl.function, names
+
+    async def call_each(
+        self,
+        hook: str,
+        *,
+        per_plugin: Callable[[PluginInfo], Mapping[str, Any]] | None = None,
+        reverse: bool = False,
+        on_error: Callable[[PluginError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Call ``hook`` on each plugin in load order (or reversed), awaiting async ones.
+
+        ``per_plugin`` supplies the arguments that differ between plugins, such
+        as their settings. An exception becomes a PluginError naming the plugin:
+        it is raised, or handed to ``on_error`` and the remaining plugins still run.
+        """
+        impls = list(self._impls(hook))
+        for info, function, argnames in reversed(impls) if reverse else impls:
+            available = {**kwargs, **(per_plugin(info) if per_plugin else {})}
+            try:
+                result = function(**{name: available[name] for name in argnames})
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
+                if isinstance(exc, PluginError):
+                    error = exc
+                else:
+                    error = PluginError(info, f"hook {hook} raised {describe(exc)}")
+                    error.__cause__ = exc
+                if on_error is None:
+                    raise error from error.__cause__
+                on_error(error)
