@@ -1,0 +1,1 @@
+"""The accounts plugin of CRM Host: ``accounts.v1.AccountsService``."""
