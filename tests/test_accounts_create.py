@@ -1,0 +1,233 @@
+"""accounts.v1.AccountsService/CreateAccount over the wire, on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import argon2
+import grpc
+import grpc.aio
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+import crm_accounts.plugin
+from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from crm_host.host import Host
+from support.hosts import HostProcess, StartHost
+
+# The generated stub is untyped.
+Stub: TypeAlias = Any
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+async def stub(start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]) -> Stub:
+    host = await start_host((crm_accounts.plugin, "accounts"))
+    return accounts_pb2_grpc.AccountsServiceStub(channel_to(host))
+
+
+async def create(
+    stub: Stub, name: str = "John Doe", email: str = "john@example.com", password: str = PASSWORD
+) -> accounts_pb2.CreateAccountResponse:
+    reply: accounts_pb2.CreateAccountResponse = await stub.CreateAccount(
+        accounts_pb2.CreateAccountRequest(name=name, email=email, password=password), timeout=30
+    )
+    return reply
+
+
+async def create_error(stub: Stub, **fields: str) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await create(stub, **fields)
+    return failure.value
+
+
+def stored_rows(tmp_path: Path) -> list[tuple[str, ...]]:
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        return db.execute(
+            "SELECT id, name, email, email_canonical, password_hash FROM accounts"
+        ).fetchall()
+
+
+async def test_create_returns_the_stored_account(stub: Stub, tmp_path: Path) -> None:
+    reply = await create(stub, name="  John Doe  ", email="John.Doe@EXAMPLE.com")
+    assert uuid.UUID(reply.id).version == 4
+    assert reply.name == "John Doe"
+    assert reply.email == "John.Doe@example.com"
+    [(row_id, name, email, canonical, password_hash)] = stored_rows(tmp_path)
+    assert (row_id, name, email, canonical) == (
+        reply.id,
+        "John Doe",
+        "John.Doe@example.com",
+        "john.doe@example.com",
+    )
+    assert password_hash.startswith("$argon2id$")
+    assert argon2.PasswordHasher().verify(password_hash, PASSWORD)
+
+
+async def test_ids_are_distinct(stub: Stub) -> None:
+    first = await create(stub, email="a@example.com")
+    second = await create(stub, email="b@example.com")
+    assert first.id != second.id
+
+
+INVALID = [
+    ("name", {"name": ""}, "name: must not be empty"),
+    ("name", {"name": " \t "}, "name: must not be empty"),
+    ("name", {"name": "x" * 201}, "name: must be at most 200 characters"),
+    ("name", {"name": "Bob\x00Tables"}, "name: must not contain control characters"),
+    ("email", {"email": ""}, "email: must not be empty"),
+    ("email", {"email": "john.example.com"}, "email: not a valid email address"),
+    ("email", {"email": "john@"}, "email: not a valid email address"),
+    ("email", {"email": "a" * 243 + "@example.com"}, "email: must be at most 254 characters"),
+    ("password", {"password": "seven77"}, "password: must be 8 to 1024 characters long"),
+    ("password", {"password": "p" * 1025}, "password: must be 8 to 1024 characters long"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "fields", "message"), INVALID, ids=[f"{i[0]}-{n}" for n, i in enumerate(INVALID)]
+)
+async def test_invalid_field_gives_invalid_argument_naming_it(
+    stub: Stub, field: str, fields: dict[str, str], message: str
+) -> None:
+    error = await create_error(stub, **fields)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = error.details() or ""
+    assert message in details
+    others = {"name", "email", "password"} - {field}
+    assert not any(f"{other}:" in details for other in others)
+
+
+async def test_every_invalid_field_is_reported_at_once(stub: Stub) -> None:
+    error = await create_error(stub, name="", email="nope", password="short")
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = error.details() or ""
+    assert details.startswith("invalid CreateAccountRequest: ")
+    for field in ("name:", "email:", "password:"):
+        assert field in details
+    assert "short" not in details
+
+
+@pytest.mark.parametrize(
+    "password", ["p" * 8, "p" * 1024, "ＰＡＳＳｗｏｒｄ", "🔑" * 8, "        "]
+)
+async def test_passwords_at_the_limits_and_any_characters_are_accepted(
+    stub: Stub, password: str
+) -> None:
+    reply = await create(stub, password=password)
+    assert reply.id
+
+
+async def test_password_length_counts_code_points_after_nfkc(stub: Stub) -> None:
+    # "ﬀ" (one code point) is "ff" after NFKC: 4 ligatures are 8 characters.
+    assert (await create(stub, email="lig@example.com", password="ﬀ" * 4)).id
+    # 7 combining sequences that NFKC composes into 7 code points: too short.
+    error = await create_error(stub, email="comb@example.com", password="e\u0301" * 7)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Alice@Example.com", "alice@example.COM"),
+        ("ÄBC@example.com", "äbc@example.com"),
+        ("straße@example.com", "STRASSE@example.com"),
+        ("Ωmega@example.com", "ωMEGA@EXAMPLE.COM"),
+    ],
+)
+async def test_duplicate_email_in_another_case_gives_already_exists(
+    stub: Stub, first: str, second: str
+) -> None:
+    await create(stub, email=first)
+    error = await create_error(stub, email=second)
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error.details() == "an account with this email address already exists"
+
+
+async def test_concurrent_creates_of_one_email_give_one_account(stub: Stub, tmp_path: Path) -> None:
+    results = await asyncio.gather(
+        *(
+            create(stub, email=f"Race@{'example.com' if i % 2 else 'EXAMPLE.COM'}")
+            for i in range(20)
+        ),
+        return_exceptions=True,
+    )
+    successes = [r for r in results if isinstance(r, accounts_pb2.CreateAccountResponse)]
+    failures = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(successes) == 1
+    assert len(failures) == 19
+    assert {f.code() for f in failures} == {grpc.StatusCode.ALREADY_EXISTS}
+    assert len(stored_rows(tmp_path)) == 1
+
+
+async def test_password_material_never_in_responses_or_logs(
+    stub: Stub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "Sup3r-secret-passphrase"
+    with caplog.at_level(logging.DEBUG):
+        reply = await create(stub, email="secret@example.com", password=secret)
+        duplicate = await create_error(stub, email="SECRET@example.com", password=secret)
+        invalid = await create_error(stub, email="bad", password=secret)
+    [(*_, password_hash)] = stored_rows(tmp_path)
+    salt_and_hash = password_hash.rsplit("$", 2)[-2:]
+    exposed = [
+        reply.SerializeToString().decode("utf-8", "replace"),
+        str(reply),
+        duplicate.details() or "",
+        invalid.details() or "",
+        str(duplicate.trailing_metadata()),
+        caplog.text,
+    ]
+    for text in exposed:
+        assert secret not in text
+        assert password_hash not in text
+        for part in salt_and_hash:
+            assert part not in text
+    assert "rpc /accounts.v1.AccountsService/CreateAccount OK" in caplog.text
+
+
+async def test_hashing_does_not_block_the_event_loop(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    """With production argon2 parameters, health checks overtake running creates."""
+    host = await start_host((crm_accounts.plugin, "accounts"), accounts={"hash_workers": "1"})
+    channel = channel_to(host)
+    # Three hashes queue on one worker: the creates take several hash times.
+    creating = asyncio.gather(
+        *(
+            create(accounts_pb2_grpc.AccountsServiceStub(channel), email=f"slow{i}@example.com")
+            for i in range(3)
+        )
+    )
+    await asyncio.sleep(0)
+    health = await health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service="liveness"), timeout=10
+    )
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+    assert not creating.done()
+    assert len({reply.id for reply in await creating}) == 3
+
+
+def test_accounts_survive_a_restart(
+    tmp_path: Path, serve_accounts: Callable[[], HostProcess]
+) -> None:
+    async def call(process: HostProcess, email: str) -> accounts_pb2.CreateAccountResponse:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{process.port}") as channel:
+            return await create(accounts_pb2_grpc.AccountsServiceStub(channel), email=email)
+
+    first = serve_accounts()
+    created = asyncio.run(call(first, "keep@example.com"))
+    assert first.terminate() == 0
+
+    second = serve_accounts()
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        asyncio.run(call(second, "KEEP@example.com"))
+    assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert second.terminate() == 0
+    assert [row[0] for row in stored_rows(tmp_path)] == [created.id]

@@ -1,0 +1,160 @@
+"""The gRPC server the host builds: sync and async handlers, logs, unexpected exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import grpc.aio
+import pytest
+
+from crm_host.host import Host
+from crm_host.plugins import PluginError, PluginInfo
+from crm_host.registry import ServiceRegistry
+from support.hosts import StartHost
+from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
+from testplugins.echo import DESCRIPTOR, AsyncEchoPlugin, SyncEcho, SyncEchoPlugin
+from testplugins.faulty import Lifecycle, StartupFails
+
+EchoStarter = Callable[[object], Awaitable[Any]]
+
+
+@pytest.fixture
+def start_echo(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> EchoStarter:
+    """Start a host with an echo plugin; return a stub of its service."""
+
+    async def start(plugin: object) -> Any:
+        host = await start_host((plugin, "echo"))
+        return echo_pb2_grpc.EchoServiceStub(channel_to(host))
+
+    return start
+
+
+BOTH_KINDS = pytest.mark.parametrize(
+    "plugin", [AsyncEchoPlugin, SyncEchoPlugin], ids=["async", "sync"]
+)
+
+
+async def test_async_handler(start_echo: EchoStarter) -> None:
+    echo = await start_echo(AsyncEchoPlugin())
+    reply = await echo.Echo(echo_pb2.EchoRequest(message="hello"))
+    assert reply.message == "hello"
+    assert reply.thread == "MainThread"
+
+
+async def test_a_plain_sync_handler_runs_on_a_worker_thread_without_blocking_the_loop(
+    start_echo: EchoStarter,
+) -> None:
+    stub = await start_echo(SyncEchoPlugin())
+    # "wait" blocks its handler until "release" arrives. If the sync handler
+    # blocked the event loop, "release" could never be served.
+    waiting = asyncio.ensure_future(stub.Echo(echo_pb2.EchoRequest(message="wait")))
+    while not waiting.done():
+        await stub.Echo(echo_pb2.EchoRequest(message="release"))
+        await asyncio.sleep(0.05)
+    reply = await waiting
+    assert reply.message == "released"
+    assert reply.thread.startswith("crm-sync-handler")
+
+
+@BOTH_KINDS
+async def test_an_unexpected_exception_gives_internal_without_details_and_is_logged(
+    plugin: type, start_echo: EchoStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub = await start_echo(plugin())
+    with caplog.at_level(logging.INFO, logger="crm_host"):
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await stub.Echo(echo_pb2.EchoRequest(message="raise"))
+        assert failure.value.code() == grpc.StatusCode.INTERNAL
+        assert failure.value.details() == "internal error"
+        # The host keeps serving.
+        assert (await stub.Echo(echo_pb2.EchoRequest(message="again"))).message == "again"
+
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert "/crmtest.v1.EchoService/Echo" in errors[0].getMessage()
+
+
+@BOTH_KINDS
+async def test_one_log_line_per_call_with_method_code_and_duration(
+    plugin: type, start_echo: EchoStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub = await start_echo(plugin())
+
+    def lines() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "crm_host.rpc" and r.levelno == logging.INFO
+        ]
+
+    with caplog.at_level(logging.INFO, logger="crm_host.rpc"):
+        await stub.Echo(echo_pb2.EchoRequest(message="one"))
+        for message in ("raise", "abort"):
+            with pytest.raises(grpc.aio.AioRpcError):
+                await stub.Echo(echo_pb2.EchoRequest(message=message))
+        # A sync handler's abort reaches the client before its thread writes the line.
+        for _ in range(200):
+            if len(lines()) == 3:
+                break
+            await asyncio.sleep(0.01)
+    for line, code in zip(lines(), ["OK", "INTERNAL", "FAILED_PRECONDITION"], strict=True):
+        assert re.fullmatch(rf"rpc /crmtest\.v1\.EchoService/Echo {code} \d+\.\dms", line)
+
+
+async def test_a_failing_startup_hook_names_the_plugin(start_host: StartHost) -> None:
+    with pytest.raises(PluginError) as failure:
+        await start_host((AsyncEchoPlugin(), "echo"), (StartupFails(), "mailer"))
+    assert str(failure.value) == (
+        "plugin 'mailer': hook startup raised RuntimeError: cannot reach the mail server"
+    )
+
+
+async def test_shutdown_hooks_run_in_reverse_order(start_host: StartHost) -> None:
+    calls: list[str] = []
+    host = await start_host((Lifecycle("a", calls), "a"), (Lifecycle("b", calls), "b"))
+    await host.stop(0)
+    assert calls == ["startup a", "startup b", "shutdown b", "shutdown a"]
+
+
+def test_a_plugin_cannot_take_a_host_service_name() -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    registry = ServiceRegistry(reserved=["grpc.health.v1.Health"])
+    register = registry.registrar(PluginInfo("rogue"))
+    with pytest.raises(
+        PluginError,
+        match=r"service grpc\.health\.v1\.Health is already registered by plugin 'crm-host'",
+    ):
+        register(
+            servicer=health_pb2_grpc.HealthServicer(),
+            add_to_server=health_pb2_grpc.add_HealthServicer_to_server,
+            descriptor=health_pb2.DESCRIPTOR.services_by_name["Health"],
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"descriptor": "crmtest.v1.EchoService"}, "needs a ServiceDescriptor"),
+        ({"add_to_server": None}, "is not callable"),
+        ({"servicer": object()}, "lacks the method(s) Echo"),
+    ],
+)
+def test_malformed_registrations_are_refused(kwargs: dict[str, object], message: str) -> None:
+    register = ServiceRegistry().registrar(PluginInfo("sloppy"))
+    arguments: dict[str, Any] = {
+        "servicer": SyncEcho(),
+        "add_to_server": echo_pb2_grpc.add_EchoServiceServicer_to_server,
+        "descriptor": DESCRIPTOR,
+        **kwargs,
+    }
+    with pytest.raises(PluginError, match=re.escape(message)):
+        register(**arguments)

@@ -1,0 +1,33 @@
+"""Plugins that break the contract in one way each."""
+
+from __future__ import annotations
+
+from crm_host import hookimpl
+
+
+class StartupFails:
+    @hookimpl
+    async def startup(self) -> None:
+        raise RuntimeError("cannot reach the mail server")
+
+
+class MisspelledHook:
+    @hookimpl
+    def register_service(self) -> None:  # the hook is register_services
+        """Never called: the host refuses the plugin first."""
+
+
+class Lifecycle:
+    """Records which lifecycle hooks ran, for shutdown-order tests."""
+
+    def __init__(self, name: str, calls: list[str]) -> None:
+        self.name = name
+        self.calls = calls
+
+    @hookimpl
+    async def startup(self) -> None:
+        self.calls.append(f"startup {self.name}")
+
+    @hookimpl
+    def shutdown(self) -> None:
+        self.calls.append(f"shutdown {self.name}")
