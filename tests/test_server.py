@@ -158,3 +158,29 @@ def test_malformed_registrations_are_refused(kwargs: dict[str, object], message:
     }
     with pytest.raises(PluginError, match=re.escape(message)):
         register(**arguments)
+
+
+async def test_stop_lets_in_flight_calls_finish_and_refuses_new_ones(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    plugin = AsyncEchoPlugin()
+    host = await start_host((plugin, "echo"))
+    stub = echo_pb2_grpc.EchoServiceStub(channel_to(host))
+    in_flight = asyncio.ensure_future(stub.Echo(echo_pb2.EchoRequest(message="hold")))
+    await plugin.servicer.held.wait()
+
+    async def first_refusal() -> grpc.StatusCode:
+        while True:
+            try:
+                await stub.Echo(echo_pb2.EchoRequest(message="new"), timeout=5)
+            except grpc.aio.AioRpcError as refused:
+                return refused.code()
+            await asyncio.sleep(0.01)
+
+    stopping = asyncio.ensure_future(host.stop(grace=30))
+    assert await first_refusal() == grpc.StatusCode.UNAVAILABLE
+    assert not in_flight.done()
+
+    plugin.servicer.release.set()
+    assert (await in_flight).message == "hold"
+    await stopping

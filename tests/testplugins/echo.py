@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -22,9 +23,20 @@ def _reply(message: str) -> echo_pb2.EchoResponse:
 
 
 class AsyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
-    """Echo("raise") fails with a bug; Echo("abort") fails on purpose."""
+    """Echo("raise") fails with a bug; Echo("abort") fails on purpose.
+
+    Echo("hold") sets ``held`` and answers only once ``release`` is set, to keep
+    a call in flight.
+    """
+
+    def __init__(self) -> None:
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def Echo(self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext) -> Any:
+        if request.message == "hold":
+            self.held.set()
+            await self.release.wait()
         if request.message == "raise":
             raise RuntimeError(LEAKY_ERROR)
         if request.message == "abort":
@@ -35,10 +47,13 @@ class AsyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
 class AsyncEchoPlugin:
     """Registers the async servicer."""
 
+    def __init__(self) -> None:
+        self.servicer = AsyncEcho()
+
     @hookimpl
     def register_services(self, register: RegisterService) -> None:
         register(
-            servicer=AsyncEcho(),
+            servicer=self.servicer,
             add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
             descriptor=DESCRIPTOR,
         )
