@@ -20,9 +20,11 @@ from typing import Any
 import grpc
 import grpc.aio
 
+from crm_host.errors import INTERNAL, ServiceError
+
 log = logging.getLogger("crm_host.rpc")
 
-INTERNAL_DETAILS = "internal error"
+INTERNAL_STATUS = INTERNAL.to_status()
 
 Behavior = Callable[..., Any]
 
@@ -30,9 +32,10 @@ Behavior = Callable[..., Any]
 class RpcLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Logs method, status code and duration of every call; never the payload.
 
-    An exception that is not a deliberate abort is logged with its traceback and
-    answered with INTERNAL and fixed details, so no exception text, SQL or path
-    reaches the client.
+    A :class:`~crm_host.errors.ServiceError` is answered with its status and rich
+    details. Any other exception that is not a deliberate abort is logged with
+    its traceback and answered with INTERNAL and fixed details, so no exception
+    text, SQL or path reaches the client.
     """
 
     async def intercept_service(
@@ -62,17 +65,20 @@ class _Call:
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
 
-    def failed(self, exc: BaseException) -> bool:
-        """Record how ``exc`` ends the call; True when it is a bug to hide from the client."""
+    def failed(self, exc: BaseException) -> grpc.Status | None:
+        """Record how ``exc`` ends the call; return the status to answer with, if any."""
+        if isinstance(exc, ServiceError):
+            self.code = exc.code
+            return exc.to_status()
         if isinstance(exc, grpc.aio.AbortError):
-            return False
+            return None
         if isinstance(exc, asyncio.CancelledError | GeneratorExit):
             # The client went away (or the server is stopping): nothing to answer.
             self.code = grpc.StatusCode.CANCELLED
-            return False
+            return None
         self.code = grpc.StatusCode.INTERNAL
         log.error("rpc %s raised an unexpected exception", self.method, exc_info=exc)
-        return True
+        return INTERNAL_STATUS
 
     def finish(self) -> None:
         code = self.code or self.context.code() or grpc.StatusCode.OK
@@ -86,8 +92,9 @@ async def _observed(method: str, context: grpc.aio.ServicerContext) -> AsyncIter
     try:
         yield
     except BaseException as exc:
-        if call.failed(exc):
-            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_DETAILS)
+        status = call.failed(exc)
+        if status is not None:
+            await context.abort(status.code, status.details, status.trailing_metadata)
         raise
     finally:
         call.finish()
@@ -99,8 +106,9 @@ def _observed_sync(method: str, context: _SyncContext) -> Iterator[None]:
     try:
         yield
     except BaseException as exc:
-        if call.failed(exc):
-            context.abort(grpc.StatusCode.INTERNAL, INTERNAL_DETAILS)
+        status = call.failed(exc)
+        if status is not None:
+            context.abort(status.code, status.details, status.trailing_metadata)
         raise
     finally:
         call.finish()

@@ -1,0 +1,89 @@
+"""Rich gRPC errors (AIP-193) that any plugin can raise from a handler.
+
+Raise :class:`ServiceError` in a servicer; the host's interceptor answers the
+call with its status code and message, plus a ``google.rpc.Status`` in the
+``grpc-status-details-bin`` trailer holding exactly one ``ErrorInfo`` and,
+when there are field violations, one ``BadRequest``. Clients that ignore the
+details still get a readable message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+HOST_DOMAIN = "crm-host"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One bad request field: its path, what is wrong, and a machine-readable reason."""
+
+    field: str
+    description: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceError(Exception):
+    """A deliberate error answer.
+
+    ``reason`` is UPPER_SNAKE_CASE and unique within ``domain`` (usually the
+    plugin's service name); ``metadata`` carries the dynamic values of the
+    message. ``retry_delay`` (seconds) adds a ``google.rpc.RetryInfo``.
+    """
+
+    code: grpc.StatusCode
+    message: str
+    reason: str
+    domain: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    field_violations: Sequence[FieldViolation] = ()
+    retry_delay: float | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_status(self) -> grpc.Status:
+        """The grpc status with its rich details, as ``context.abort`` takes it."""
+        details = [
+            error_details_pb2.ErrorInfo(
+                reason=self.reason, domain=self.domain, metadata=dict(self.metadata)
+            )
+        ]
+        if self.field_violations:
+            details.append(
+                error_details_pb2.BadRequest(
+                    field_violations=[
+                        error_details_pb2.BadRequest.FieldViolation(
+                            field=v.field, description=v.description, reason=v.reason
+                        )
+                        for v in self.field_violations
+                    ]
+                )
+            )
+        if self.retry_delay is not None:
+            delay = duration_pb2.Duration()
+            delay.FromNanoseconds(int(self.retry_delay * 1e9))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        packed = []
+        for detail in details:
+            wrapper = any_pb2.Any()
+            wrapper.Pack(detail)
+            packed.append(wrapper)
+        status = status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
+        return rpc_status.to_status(status)
+
+
+INTERNAL = ServiceError(
+    code=grpc.StatusCode.INTERNAL,
+    message="internal error",
+    reason="INTERNAL",
+    domain=HOST_DOMAIN,
+)
+"""What a call that hit a bug answers: nothing about the bug itself."""
