@@ -12,9 +12,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crm_host import __version__, codegen
+from sqlalchemy.exc import SQLAlchemyError
+
+from crm_host import __version__, codegen, migrations
 from crm_host.host import DEFAULT_LISTEN, Host, HostError, HostSettings, plugin_settings_from_env
-from crm_host.plugins import PluginError, PluginManager
+from crm_host.plugins import PluginError, PluginManager, describe
 
 log = logging.getLogger("crm_host")
 
@@ -44,17 +46,27 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated plugins to load (env CRM_PLUGINS; default: all installed)",
     )
 
-    serve = commands.add_parser("serve", parents=[plugin_selection], help="run the gRPC host")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        default=os.environ.get("CRM_DATABASE_URL", HostSettings.database_url),
+        help="SQLAlchemy database URL (env CRM_DATABASE_URL; default a SQLite file, crm.db, "
+        "in the working directory)",
+    )
+
+    serve = commands.add_parser(
+        "serve", parents=[plugin_selection, database], help="run the gRPC host"
+    )
     serve.add_argument(
         "--listen",
         default=os.environ.get("CRM_LISTEN", DEFAULT_LISTEN),
         help=f"address to listen on (env CRM_LISTEN; default {DEFAULT_LISTEN})",
     )
     serve.add_argument(
-        "--database-url",
-        default=os.environ.get("CRM_DATABASE_URL", HostSettings.database_url),
-        help="SQLAlchemy database URL (env CRM_DATABASE_URL; default a SQLite file, crm.db, "
-        "in the working directory)",
+        "--migrate",
+        action="store_true",
+        default=None,
+        help="upgrade plugin schemas before serving (always done for SQLite)",
     )
     serve.add_argument(
         "--grace",
@@ -62,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
         default=HostSettings.grace,
         help="seconds in-flight calls get to finish on SIGTERM (default %(default)s)",
     )
+
+    migrate = commands.add_parser(
+        "migrate",
+        parents=[plugin_selection, database],
+        help="upgrade every loaded plugin's database schema to its latest revision",
+    )
+    migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
 
     plugins = commands.add_parser(
         "plugins", parents=[plugin_selection], help="list the plugins and their gRPC services"
@@ -111,6 +130,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         database_url=args.database_url,
         grace=args.grace,
         plugin_settings=plugin_settings_from_env(os.environ),
+        migrate=args.migrate,
     )
     asyncio.run(_serve(Host(_load_plugins(args.plugins), settings)))
     return 0
@@ -154,6 +174,35 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    host = Host(
+        _load_plugins(args.plugins),
+        HostSettings(
+            database_url=args.database_url,
+            plugin_settings=plugin_settings_from_env(os.environ),
+        ),
+    )
+    schemas = asyncio.run(host.schemas())
+    try:
+        if args.sql:
+            migrations.upgrade_all(host.engine, schemas, sql_output=sys.stdout)
+            return 0
+        for behind in migrations.outdated(host.engine, schemas):
+            log.info(
+                "upgrading %s from %s to %s",
+                behind.schema.plugin.label,
+                behind.current,
+                behind.head,
+            )
+        migrations.upgrade_all(host.engine, schemas)
+    except SQLAlchemyError as exc:
+        raise HostError(f"cannot migrate {host.engine.url!r}: {describe(exc)}") from exc
+    finally:
+        host.engine.dispose()
+    log.info("every plugin schema is at its latest revision")
+    return 0
+
+
 def _cmd_codegen(args: argparse.Namespace) -> int:
     stale = []
     for target in codegen.load_targets(args.config):
@@ -169,7 +218,12 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
-COMMANDS = {"serve": _cmd_serve, "plugins": _cmd_plugins, "codegen": _cmd_codegen}
+COMMANDS = {
+    "serve": _cmd_serve,
+    "migrate": _cmd_migrate,
+    "plugins": _cmd_plugins,
+    "codegen": _cmd_codegen,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, event
 
 DEFAULT_DATABASE_URL = "sqlite:///crm.db"
 
@@ -32,13 +32,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
     finally:
         cursor.close()
-
-
-def create_schema(engine: Engine, metadatas: list[MetaData]) -> None:
-    """Create the tables that do not exist yet."""
-    with engine.begin() as connection:
-        for metadata in metadatas:
-            metadata.create_all(connection)
 
 
 def ping(engine: Engine) -> None:

@@ -14,6 +14,7 @@ an error at start-up.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
@@ -45,7 +46,7 @@ class RegisterService(Protocol):
 class RegisterSchema(Protocol):
     """The ``register`` callback handed to :func:`register_schema`."""
 
-    def __call__(self, metadata: MetaData) -> None: ...
+    def __call__(self, *, metadata: MetaData, migrations: Path) -> None: ...
 
 
 @hookspec
@@ -67,11 +68,14 @@ def register_services(register: RegisterService, engine: Engine, settings: Plugi
 
 @hookspec
 def register_schema(register: RegisterSchema) -> None:
-    """Contribute database tables.
+    """Contribute database tables and their migrations.
 
-    Call ``register(metadata)`` with the SQLAlchemy ``MetaData`` holding the
-    plugin's tables. The host creates missing tables before any plugin starts.
-    Prefix table names with the plugin's name, so plugins never collide.
+    Call ``register(metadata=..., migrations=...)`` with the SQLAlchemy
+    ``MetaData`` holding the plugin's tables and the folder of its Alembic
+    revision scripts (no ``env.py`` needed). The host keeps the plugin's
+    revision in its own version table, ``alembic_version_<plugin>``, and
+    upgrades it with ``crm-host migrate`` (``serve`` does it by itself on
+    SQLite). Prefix table names with the plugin's name, so plugins never collide.
     """
 
 

@@ -8,16 +8,18 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
 import grpc.aio
 from sqlalchemy import Engine, MetaData
 
-from crm_host import database, health, reflection
+from crm_host import database, health, migrations, reflection
 from crm_host.hookspecs import PluginSettings
 from crm_host.interceptors import RpcLogInterceptor
-from crm_host.plugins import PluginInfo, PluginManager
+from crm_host.migrations import PluginSchema
+from crm_host.plugins import PluginInfo, PluginManager, describe
 from crm_host.registry import RegisteredService, ServiceRegistry
 
 log = logging.getLogger("crm_host")
@@ -40,6 +42,8 @@ class HostSettings:
     # Threads that run plain (non-async) handlers.
     sync_workers: int = field(default_factory=lambda: min(32, (os.cpu_count() or 1) + 4))
     plugin_settings: Mapping[str, PluginSettings] = field(default_factory=dict)
+    # Upgrade plugin schemas on start: None means only for SQLite.
+    migrate: bool | None = None
 
     def for_plugin(self, plugin: PluginInfo) -> PluginSettings:
         return self.plugin_settings.get(plugin.name, {})
@@ -95,7 +99,7 @@ class Host:
     async def start(self) -> int:
         """Create the schema, start the plugins and listen; return the bound port."""
         await self.register()
-        await self._create_schema()
+        await self._prepare_schema()
         await self.plugins.call_each("startup", engine=self.engine, per_plugin=self._settings_arg)
         self._plugins_started = True
 
@@ -133,19 +137,44 @@ class Host:
     def _settings_arg(self, info: PluginInfo) -> dict[str, Any]:
         return {"settings": self.settings.for_plugin(info)}
 
-    async def _create_schema(self) -> None:
-        metadatas: list[MetaData] = []
+    async def schemas(self) -> list[PluginSchema]:
+        """Every plugin's registered tables and migrations, in plugin order."""
+        schemas: list[PluginSchema] = []
 
-        def register(metadata: MetaData) -> None:
-            metadatas.append(metadata)
+        def registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(*, metadata: MetaData, migrations: Path) -> None:
+                schemas.append(PluginSchema(info, metadata, Path(migrations)))
 
-        await self.plugins.call_each("register_schema", register=register)
-        if not metadatas:
+            return {"register": register}
+
+        await self.plugins.call_each("register_schema", per_plugin=registrar)
+        return schemas
+
+    async def _prepare_schema(self) -> None:
+        """Migrate, or refuse to start on an outdated schema.
+
+        The embedded SQLite default migrates by itself; a shared database is
+        migrated only when asked (``--migrate`` or ``crm-host migrate``),
+        because replicas of an older version may still be using it.
+        """
+        schemas = await self.schemas()
+        if not schemas:
             return
+        migrate = self.settings.migrate
+        if migrate is None:
+            migrate = self.engine.dialect.name == "sqlite"
         try:
-            await asyncio.to_thread(database.create_schema, self.engine, metadatas)
+            if migrate:
+                await asyncio.to_thread(migrations.upgrade_all, self.engine, schemas)
+                return
+            behind = await asyncio.to_thread(migrations.outdated, self.engine, schemas)
         except Exception as exc:
-            raise HostError(f"cannot create the database schema: {type(exc).__name__}") from exc
+            raise HostError(f"cannot prepare the database schema: {describe(exc)}") from exc
+        if behind:
+            raise HostError(
+                "; ".join(str(b) for b in behind)
+                + ": run `crm-host migrate` or start with --migrate"
+            )
 
     async def _become_ready(self) -> None:
         assert self.health is not None
