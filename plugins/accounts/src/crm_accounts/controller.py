@@ -1,23 +1,56 @@
-"""Account use cases, independent of gRPC."""
+"""Account use cases, independent of gRPC.
+
+SQLAlchemy runs synchronously on worker threads (asyncio.to_thread): see
+docs/accounts.md for the measurement behind that choice. Every write is one
+short transaction whose outcome the database decides (unique indexes,
+conditional UPDATEs), so several hosts can share one database safely.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import secrets
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import CursorResult, Engine, Result, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm_accounts.errors import AlreadyExists
-from crm_accounts.models import Account
+from crm_accounts.errors import (
+    AlreadyExists,
+    EtagMismatch,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    WrongPassword,
+)
+from crm_accounts.ids import parse_account_id, parse_request_id
+from crm_accounts.listing import build_list_query, next_page_token
+from crm_accounts.models import Account, Secret, State
 from crm_accounts.passwords import PasswordHasher
-from crm_accounts.validation import NewAccount, validate_new_account
+from crm_accounts.validation import (
+    canonical_email,
+    validate_email_address,
+    validate_name,
+    validate_new_account,
+    validate_new_password,
+)
 
 logger = logging.getLogger(__name__)
+
+# The name of the row that holds the key, not a secret itself.
+PAGE_TOKEN_KEY = "page_token_key"  # noqa: S105
+# A conditional UPDATE that loses a race is retried this often before the
+# caller is told to retry (ABORTED); only truly hot rows get there.
+UPDATE_ATTEMPTS = 5
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,68 +60,289 @@ class AccountRecord:
     id: str
     name: str
     email: str
+    state: State
     create_time: datetime
     update_time: datetime
+    etag: str
+
+    @classmethod
+    def of(cls, account: Account) -> AccountRecord:
+        return cls(
+            id=account.id,
+            name=account.name,
+            email=account.email,
+            state=State(account.state),
+            create_time=account.create_time,
+            update_time=account.update_time,
+            etag=etag_of(account.version),
+        )
+
+
+def etag_of(version: int) -> str:
+    # RFC 7232 form, as AIP-154 asks; opaque to clients.
+    return f'"{version}"'
+
+
+def _request_digest(name: str, email_canonical: str) -> str:
+    return hashlib.sha256(f"{name}\0{email_canonical}".encode()).hexdigest()
 
 
 class AccountsController:
-    """Creates accounts; all database work runs on worker threads."""
+    """The accounts use cases; all database work runs on worker threads."""
 
     def __init__(self, engine: Engine, hasher: PasswordHasher) -> None:
         self._engine = engine
         self._hasher = hasher
+        self._page_key: bytes | None = None
 
-    async def create_account(self, name: str, email: str, password: str) -> AccountRecord:
-        """Create an account, or raise InvalidArgument or AlreadyExists."""
-        new = validate_new_account(name, email, password)
-        # Checked before hashing so that a duplicate does not cost an argon2 hash;
-        # the unique constraint still decides races.
-        if await asyncio.to_thread(self._email_taken, new.email_canonical):
-            raise AlreadyExists
-        password_hash = await self._hasher.hash(new.password)
+    async def _run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one transaction on a worker thread."""
+
+        def transaction() -> T:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                return work(session)
+
+        return await asyncio.to_thread(transaction)
+
+    # -- create -----------------------------------------------------------------
+
+    async def create_account(
+        self, name: str, email: str, password: str, request_id: str = ""
+    ) -> AccountRecord:
+        """Create an account, or return the one an earlier try of ``request_id`` made."""
+        violations: list[FieldViolation] = []
         try:
-            record = await asyncio.to_thread(self._insert, new, password_hash)
-        except IntegrityError:
-            # A concurrent create won the race; any other violation is a bug.
-            if await asyncio.to_thread(self._email_taken, new.email_canonical):
-                raise AlreadyExists from None
-            raise
-        logger.info("created account %s", record.id)
-        return record
+            new = validate_new_account(name, email, password)
+        except InvalidArgument as invalid:
+            violations += invalid.violations
+        try:
+            request = parse_request_id(request_id)
+        except InvalidArgument as invalid:
+            violations += invalid.violations
+        if violations:
+            raise InvalidArgument(violations)
+        digest = _request_digest(new.name, new.email_canonical)
 
-    def _email_taken(self, email_canonical: str) -> bool:
-        with Session(self._engine) as session:
-            found = session.scalar(
-                select(Account.id).where(Account.email_canonical == email_canonical).limit(1)
-            )
-        return found is not None
-
-    def _insert(self, new: NewAccount, password_hash: str) -> AccountRecord:
-        # Built from local values: commit expires the ORM object's attributes.
-        account_id = str(uuid.uuid4())
+        # Checked before hashing so that a duplicate does not cost an argon2
+        # hash; the unique indexes still decide races.
+        conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
+        if conflict is not None:
+            return await self._answer_conflict(conflict, request, digest, new.password)
+        password_hash = await self._hasher.hash(new.password)
         now = datetime.now(UTC)
         account = Account(
-            id=account_id,
+            id=str(uuid.uuid4()),
             name=new.name,
+            name_folded=new.name.casefold(),
             email=new.email,
             email_canonical=new.email_canonical,
             password_hash=password_hash,
+            state=State.ACTIVE,
+            version=1,
+            create_request_id=request,
+            create_request_digest=digest if request else None,
             create_time=now,
             update_time=now,
         )
         try:
-            with Session(self._engine) as session, session.begin():
-                session.add(account)
-        except StatementError as e:
-            # The statement's parameters include the password hash, and the host
-            # logs unexpected errors with their message.
-            e.hide_parameters = True
-            e.params = None
-            raise
-        return AccountRecord(
-            id=account_id,
-            name=new.name,
-            email=new.email,
-            create_time=now,
-            update_time=now,
+            await self._run(lambda s: s.add(account))
+        except IntegrityError:
+            # A concurrent create won a race on a unique index: either an
+            # earlier try of this very request, or another owner of the email.
+            conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
+            if conflict is None:
+                raise
+            return await self._answer_conflict(conflict, request, digest, new.password)
+        logger.info("created account %s", account.id)
+        return AccountRecord.of(account)
+
+    async def _answer_conflict(
+        self, conflict: Account, request: str | None, digest: str, password: str
+    ) -> AccountRecord:
+        """A retry of ``request`` gets the account it created; anything else is a duplicate."""
+        if request is None or conflict.create_request_id != request:
+            raise AlreadyExists
+        return await self._replay(conflict, digest, password)
+
+    async def _replay(self, earlier: Account, digest: str, password: str) -> AccountRecord:
+        same = earlier.create_request_digest == digest and await self._hasher.verify(
+            earlier.password_hash, password
         )
+        if not same:
+            raise InvalidArgument(
+                [
+                    FieldViolation(
+                        "request_id",
+                        "was already used for a CreateAccount request with a different payload",
+                        "REQUEST_ID_REUSED",
+                    )
+                ]
+            )
+        return AccountRecord.of(earlier)
+
+    # -- read -------------------------------------------------------------------
+
+    async def get_account(self, account_id: str) -> AccountRecord:
+        key = parse_account_id(account_id)
+        return AccountRecord.of(await self._run(lambda s: _existing(s, key)))
+
+    async def list_accounts(
+        self, page_size: int, page_token: str, filter: str, order_by: str
+    ) -> tuple[list[AccountRecord], str]:
+        """One page of accounts and the token of the next page ("" on the last one)."""
+        key = await self._page_token_key()
+        query = build_list_query(
+            page_size=page_size, page_token=page_token, filter=filter, order_by=order_by, key=key
+        )
+        rows = await self._run(lambda s: list(s.scalars(query.statement)))
+        page, token = next_page_token(query, rows, key)
+        return [AccountRecord.of(account) for account in page], token
+
+    async def _page_token_key(self) -> bytes:
+        if self._page_key is None:
+            self._page_key = await asyncio.to_thread(self._load_page_token_key)
+        return self._page_key
+
+    def _load_page_token_key(self) -> bytes:
+        """The key every replica signs page tokens with, created by whichever asks first."""
+        with Session(self._engine) as session:
+            secret = session.get(Secret, PAGE_TOKEN_KEY)
+            if secret is None:
+                session.add(Secret(name=PAGE_TOKEN_KEY, value=secrets.token_hex(32)))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()  # another replica created it first; use theirs
+                secret = session.get(Secret, PAGE_TOKEN_KEY)
+            assert secret is not None
+            return bytes.fromhex(secret.value)
+
+    # -- write ------------------------------------------------------------------
+
+    async def update_account(
+        self, account_id: str, changes: Mapping[str, str], etag: str = ""
+    ) -> AccountRecord:
+        """Change ``name`` and/or ``email``; with ``etag``, only if the account is unchanged."""
+        key = parse_account_id(account_id, field="account.id")
+        values: dict[str, str] = {}
+        violations: list[FieldViolation] = []
+        if "name" in changes:
+            name, problems = validate_name(changes["name"], field="account.name")
+            values |= {"name": name, "name_folded": name.casefold()}
+            violations += problems
+        if "email" in changes:
+            email, problems = validate_email_address(changes["email"], field="account.email")
+            values |= {"email": email, "email_canonical": canonical_email(email)}
+            violations += problems
+        if violations:
+            raise InvalidArgument(violations)
+
+        for _ in range(UPDATE_ATTEMPTS):
+            current = await self._run(lambda s: _existing(s, key))
+            if etag and etag != etag_of(current.version):
+                raise EtagMismatch
+            if all(getattr(current, column) == value for column, value in values.items()):
+                return AccountRecord.of(current)
+            version = current.version
+            try:
+                updated = await self._run(
+                    lambda s: _conditional_update(s, key, version, values)  # noqa: B023
+                )
+            except IntegrityError:
+                raise AlreadyExists from None
+            if updated is not None:
+                return AccountRecord.of(updated)
+        raise EtagMismatch
+
+    async def delete_account(self, account_id: str) -> None:
+        key = parse_account_id(account_id)
+        deleted = await self._run(
+            lambda s: _rowcount(s.execute(delete(Account).where(Account.id == key)))
+        )
+        if not deleted:
+            raise NotFound(key)
+        logger.info("deleted account %s", key)
+
+    async def set_state(self, account_id: str, state: State) -> AccountRecord:
+        """Disable or enable; a no-op when the account already has ``state``."""
+        key = parse_account_id(account_id)
+
+        def change(session: Session) -> Account:
+            changed = _conditional_update(session, key, None, {"state": state}, unless_state=state)
+            return changed if changed is not None else _existing(session, key)
+
+        return AccountRecord.of(await self._run(change))
+
+    async def change_password(self, account_id: str, current: str, new: str) -> None:
+        key = parse_account_id(account_id)
+        account = await self._run(lambda s: _existing(s, key))
+        if not await self._hasher.verify(account.password_hash, current):
+            raise WrongPassword
+        password = validate_new_password(
+            new, name=account.name, email=account.email, field="new_password"
+        )
+        new_hash = await self._hasher.hash(password)
+
+        def store(session: Session) -> int:
+            # Conditional on the old hash: a concurrent change with the same
+            # current password must not be silently overwritten.
+            result = session.execute(
+                update(Account)
+                .where(Account.id == key, Account.password_hash == account.password_hash)
+                .values(password_hash=new_hash)
+            )
+            return _rowcount(result)
+
+        if not await self._run(store):
+            raise WrongPassword
+        logger.info("changed the password of account %s", key)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    # UPDATE and DELETE give a CursorResult, whose rowcount tells whether the
+    # WHERE clause (the condition we rely on) matched.
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _existing(session: Session, key: str) -> Account:
+    account = session.get(Account, key)
+    if account is None:
+        raise NotFound(key)
+    return account
+
+
+def _conflicting(session: Session, request_id: str | None, email_canonical: str) -> Account | None:
+    """The account a new one would clash with.
+
+    That is the account an earlier try of ``request_id`` made, else the owner
+    of the email address.
+    """
+    if request_id is not None:
+        earlier = session.scalar(select(Account).where(Account.create_request_id == request_id))
+        if earlier is not None:
+            return earlier
+    return session.scalar(select(Account).where(Account.email_canonical == email_canonical))
+
+
+def _conditional_update(
+    session: Session,
+    key: str,
+    version: int | None,
+    values: Mapping[str, object],
+    unless_state: State | None = None,
+) -> Account | None:
+    """Apply ``values`` and bump the version, if the row is still at ``version``.
+
+    Returns the updated account, or None when the condition did not hold.
+    """
+    statement = update(Account).where(Account.id == key)
+    if version is not None:
+        statement = statement.where(Account.version == version)
+    if unless_state is not None:
+        statement = statement.where(Account.state != unless_state)
+    result = session.execute(
+        statement.values(**values, version=Account.version + 1, update_time=datetime.now(UTC))
+    )
+    if not _rowcount(result):
+        return None
+    return session.get(Account, key, populate_existing=True)

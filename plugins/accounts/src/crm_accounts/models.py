@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, Text
+from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so migrations and error handling can refer to them
 # on every database.
@@ -18,25 +21,84 @@ NAMING_CONVENTION = {
 }
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, stored as naive UTC.
+
+    SQLite has no time zones: storing one form everywhere keeps comparisons
+    (keyset pagination) identical on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class State(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("state IN ('ACTIVE', 'DISABLED')", name="state"),
+        # Keyset pagination walks (sort column, id) in both orders.
+        Index("ix_accounts_create_time_id", "create_time", "id"),
+        Index("ix_accounts_name_folded_id", "name_folded", "id"),
+    )
 
     # A random UUID4 string: account IDs must not be guessable or sequential.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # casefold(name): filters match names regardless of case on every engine
+    # (SQLite's lower() and LIKE fold ASCII only).
+    name_folded: Mapped[str] = mapped_column(Text)
     # email-validator's normalized form, kept for display and for sending mail.
     email: Mapped[str] = mapped_column(String(254))
     # Text: casefolding can lengthen an address (ß -> ss) beyond 254 characters.
     email_canonical: Mapped[str] = mapped_column(Text, unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    create_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    update_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), default=State.ACTIVE)
+    # Bumped by every change of name, email or state; the etag is derived from it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The CreateAccount request_id (AIP-155) that created the row, if any, and
+    # a digest of that request's name and email, so a retry can be told from a
+    # reuse of the id even after the account changed.
+    create_request_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    create_request_digest: Mapped[str | None] = mapped_column(String(64))
+    create_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    update_time: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         # Only the id: the hash must never be shown, and names and emails are
         # personal data that would otherwise leak into logs.
         return f"Account(id={self.id!r})"
+
+
+class Secret(Base):
+    """Server-side secrets shared by every replica, e.g. the page-token key."""
+
+    __tablename__ = "accounts_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Hex-encoded random bytes.
+    value: Mapped[str] = mapped_column(String(128))
+
+    def __repr__(self) -> str:
+        return f"Secret(name={self.name!r})"

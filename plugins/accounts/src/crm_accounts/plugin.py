@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -18,9 +19,12 @@ from crm_host.hookspecs import PluginSettings, RegisterSchema, RegisterService
 logger = logging.getLogger("crm_accounts")
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
 @hookimpl
 def register_schema(register: RegisterSchema) -> None:
-    register(Base.metadata)
+    register(metadata=Base.metadata, migrations=MIGRATIONS)
 
 
 @hookimpl

@@ -2,35 +2,187 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
 import grpc
+from google.protobuf import empty_pb2, timestamp_pb2
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from crm_accounts.controller import AccountsController
-from crm_accounts.errors import AlreadyExists, InvalidArgument
+from crm_accounts.controller import AccountRecord, AccountsController
+from crm_accounts.errors import (
+    AccountsError,
+    AlreadyExists,
+    EtagMismatch,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    WrongPassword,
+)
+from crm_accounts.models import State
+from crm_host.errors import ServiceError
+
+DOMAIN = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
+
+STATUS_CODES: dict[type[AccountsError], grpc.StatusCode] = {
+    InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    EtagMismatch: grpc.StatusCode.ABORTED,
+    WrongPassword: grpc.StatusCode.UNAUTHENTICATED,
+}
+
+UPDATABLE_FIELDS = ("name", "email")
+
+Response = TypeVar("Response")
+Handler = Callable[..., Awaitable[Response]]
 
 
-# The generated base class is untyped; it supplies UNIMPLEMENTED for methods
+def service_error(error: AccountsError) -> ServiceError:
+    """The gRPC answer to a domain error, with ErrorInfo and BadRequest details."""
+    metadata = {"id": error.account_id} if isinstance(error, NotFound) else {}
+    violations = error.violations if isinstance(error, InvalidArgument) else ()
+    return ServiceError(
+        code=STATUS_CODES[type(error)],
+        message=str(error),
+        reason=error.reason,
+        domain=DOMAIN,
+        metadata=metadata,
+        field_violations=violations,
+    )
+
+
+def translate_errors(handler: Handler[Response]) -> Handler[Response]:
+    @functools.wraps(handler)
+    async def wrapper(*args: Any) -> Response:
+        try:
+            return await handler(*args)
+        except AccountsError as error:
+            raise service_error(error) from None
+
+    return wrapper
+
+
+def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+Message = TypeVar("Message", accounts_pb2.Account, accounts_pb2.CreateAccountResponse)
+
+
+def account_message(record: AccountRecord, message_type: type[Message]) -> Message:
+    return message_type(
+        id=record.id,
+        name=record.name,
+        email=record.email,
+        state=record.state.value,
+        create_time=_timestamp(record.create_time),
+        update_time=_timestamp(record.update_time),
+        etag=record.etag,
+    )
+
+
+def requested_changes(request: accounts_pb2.UpdateAccountRequest) -> dict[str, str]:
+    """The fields UpdateAccount should change, per AIP-134's update_mask rules."""
+    account = request.account
+    paths = list(request.update_mask.paths)
+    if not paths:
+        # No mask: every updatable field the client set (proto3 strings are
+        # "set" when non-empty).
+        return {
+            field: getattr(account, field) for field in UPDATABLE_FIELDS if getattr(account, field)
+        }
+    if paths == ["*"]:
+        return {field: getattr(account, field) for field in UPDATABLE_FIELDS}
+    unknown = [path for path in paths if path not in UPDATABLE_FIELDS]
+    if unknown:
+        raise InvalidArgument(
+            [
+                FieldViolation(
+                    "update_mask",
+                    f"cannot update {', '.join(repr(p) for p in unknown)}; "
+                    "updatable fields are name and email, or * for both",
+                    "UPDATE_MASK_INVALID",
+                )
+            ]
+        )
+    return {path: getattr(account, path) for path in paths}
+
+
+# The generated base class is untyped; it answers UNIMPLEMENTED for methods
 # added to the proto before they are implemented here.
 class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: ignore[misc]
     def __init__(self, controller: AccountsController) -> None:
         self._controller = controller
 
+    @translate_errors
     async def CreateAccount(
-        self,
-        request: accounts_pb2.CreateAccountRequest,
-        context: grpc.aio.ServicerContext,
+        self, request: accounts_pb2.CreateAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.CreateAccountResponse:
-        # Only the domain errors carry client-safe messages; anything else
-        # propagates to the host, which answers INTERNAL without details.
-        try:
-            account = await self._controller.create_account(
-                request.name, request.email, request.password
-            )
-        except InvalidArgument as e:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
-        except AlreadyExists as e:
-            await context.abort(grpc.StatusCode.ALREADY_EXISTS, str(e))
-        # context.abort() always raises, so `account` is bound here.
-        return accounts_pb2.CreateAccountResponse(
-            id=account.id, name=account.name, email=account.email
+        record = await self._controller.create_account(
+            request.name, request.email, request.password, request.request_id
         )
+        return account_message(record, accounts_pb2.CreateAccountResponse)
+
+    @translate_errors
+    async def GetAccount(
+        self, request: accounts_pb2.GetAccountRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        return account_message(await self._controller.get_account(request.id), accounts_pb2.Account)
+
+    @translate_errors
+    async def ListAccounts(
+        self, request: accounts_pb2.ListAccountsRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.ListAccountsResponse:
+        records, token = await self._controller.list_accounts(
+            request.page_size, request.page_token, request.filter, request.order_by
+        )
+        return accounts_pb2.ListAccountsResponse(
+            accounts=[account_message(r, accounts_pb2.Account) for r in records],
+            next_page_token=token,
+        )
+
+    @translate_errors
+    async def UpdateAccount(
+        self, request: accounts_pb2.UpdateAccountRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        record = await self._controller.update_account(
+            request.account.id, requested_changes(request), request.account.etag
+        )
+        return account_message(record, accounts_pb2.Account)
+
+    @translate_errors
+    async def DeleteAccount(
+        self, request: accounts_pb2.DeleteAccountRequest, context: grpc.aio.ServicerContext
+    ) -> empty_pb2.Empty:
+        await self._controller.delete_account(request.id)
+        return empty_pb2.Empty()
+
+    async def _set_state(self, account_id: str, state: State) -> accounts_pb2.Account:
+        record = await self._controller.set_state(account_id, state)
+        return account_message(record, accounts_pb2.Account)
+
+    @translate_errors
+    async def DisableAccount(
+        self, request: accounts_pb2.DisableAccountRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        return await self._set_state(request.id, State.DISABLED)
+
+    @translate_errors
+    async def EnableAccount(
+        self, request: accounts_pb2.EnableAccountRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        return await self._set_state(request.id, State.ACTIVE)
+
+    @translate_errors
+    async def ChangePassword(
+        self, request: accounts_pb2.ChangePasswordRequest, context: grpc.aio.ServicerContext
+    ) -> empty_pb2.Empty:
+        await self._controller.change_password(
+            request.id, request.current_password, request.new_password
+        )
+        return empty_pb2.Empty()

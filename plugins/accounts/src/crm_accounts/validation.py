@@ -1,4 +1,4 @@
-"""Validation and normalization of CreateAccount input.
+"""Validation and normalization of CreateAccount and ChangePassword input.
 
 Every check runs, so a client learns about all its mistakes at once.
 Descriptions never echo the password.
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
+from crm_accounts import password_policy
 from crm_accounts.errors import FieldViolation, InvalidArgument
 
 NAME_MAX_LENGTH = 200
@@ -41,60 +42,92 @@ def canonical_email(normalized: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", normalized).casefold())
 
 
-def validate_name(name: str) -> tuple[str, list[FieldViolation]]:
+def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolation]]:
     """Return the trimmed name and its violations."""
     trimmed = name.strip()
     violations = []
     if not trimmed:
-        violations.append(FieldViolation("name", "must not be empty"))
+        violations.append(FieldViolation(field, "must not be empty", "NAME_EMPTY"))
     elif len(trimmed) > NAME_MAX_LENGTH:
-        violations.append(FieldViolation("name", f"must be at most {NAME_MAX_LENGTH} characters"))
+        violations.append(
+            FieldViolation(field, f"must be at most {NAME_MAX_LENGTH} characters", "NAME_TOO_LONG")
+        )
     if any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in trimmed):
-        violations.append(FieldViolation("name", "must not contain control characters"))
+        violations.append(
+            FieldViolation(field, "must not contain control characters", "NAME_CONTROL_CHARACTERS")
+        )
     return trimmed, violations
 
 
-def validate_email_address(email: str) -> tuple[str, list[FieldViolation]]:
+def validate_email_address(email: str, field: str = "email") -> tuple[str, list[FieldViolation]]:
     """Return the normalized email address (empty when invalid) and its violations."""
     if not email:
-        return "", [FieldViolation("email", "must not be empty")]
+        return "", [FieldViolation(field, "must not be empty", "EMAIL_EMPTY")]
     # Checked first so that oversized input never reaches the parser.
     if len(email) > EMAIL_MAX_LENGTH:
-        return "", [FieldViolation("email", f"must be at most {EMAIL_MAX_LENGTH} characters")]
+        return "", [
+            FieldViolation(
+                field, f"must be at most {EMAIL_MAX_LENGTH} characters", "EMAIL_TOO_LONG"
+            )
+        ]
     try:
         # Deliverability needs DNS: slow, flaky, and not a property of the input.
         validated = validate_email(email, check_deliverability=False)
     except EmailNotValidError as e:
-        return "", [FieldViolation("email", f"not a valid email address: {e}")]
+        return "", [FieldViolation(field, f"not a valid email address: {e}", "EMAIL_INVALID")]
     return validated.normalized, []
 
 
-def validate_password(password: str) -> tuple[str, list[FieldViolation]]:
+def validate_password(
+    password: str, *, name: str, email: str, field: str = "password"
+) -> tuple[str, list[FieldViolation]]:
     """Return the NFKC-normalized password and its violations.
 
     Length counts code points after NFKC, as NIST SP 800-63B counts them; no
-    composition rules.
+    composition rules. ``name`` and ``email`` are the account's validated
+    values ("" when invalid), for the similarity rule; ``field`` is the request
+    field to report.
     """
     normalized = unicodedata.normalize("NFKC", password)
     violations = []
-    if not PASSWORD_MIN_LENGTH <= len(normalized) <= PASSWORD_MAX_LENGTH:
+    length_ok = PASSWORD_MIN_LENGTH <= len(normalized) <= PASSWORD_MAX_LENGTH
+    if not length_ok:
         violations.append(
             FieldViolation(
-                "password",
+                field,
                 f"must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters long",
+                "PASSWORD_LENGTH",
             )
         )
     # An unpaired surrogate cannot be hashed, and the encoder's error would quote it.
     if any(unicodedata.category(c) == "Cs" for c in normalized):
-        violations.append(FieldViolation("password", "must be valid Unicode text"))
+        violations.append(
+            FieldViolation(field, "must be valid Unicode text", "PASSWORD_INVALID_UNICODE")
+        )
+    # The blocklist rules are pointless on a password that must change anyway,
+    # and the length cap bounds their cost.
+    if length_ok:
+        violations += password_policy.password_violations(
+            normalized, name=name, email=email, field=field
+        )
     return normalized, violations
+
+
+def validate_new_password(password: str, *, name: str, email: str, field: str) -> str:
+    """Return the NFKC-normalized new password of an account, or raise InvalidArgument."""
+    normalized, violations = validate_password(password, name=name, email=email, field=field)
+    if violations:
+        raise InvalidArgument(violations)
+    return normalized
 
 
 def validate_new_account(name: str, email: str, password: str) -> NewAccount:
     """Validate and normalize CreateAccount input, or raise InvalidArgument."""
     name, name_violations = validate_name(name)
     email, email_violations = validate_email_address(email)
-    password, password_violations = validate_password(password)
+    password, password_violations = validate_password(
+        password, name="" if name_violations else name, email=email
+    )
     violations = name_violations + email_violations + password_violations
     if violations:
         raise InvalidArgument(violations)

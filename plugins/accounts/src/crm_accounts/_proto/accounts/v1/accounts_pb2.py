@@ -22,19 +22,42 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63\x63ounts/v1/accounts.proto\x12\x0b\x61\x63\x63ounts.v1\"E\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"@\n\x15\x43reateAccountResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t2i\n\x0f\x41\x63\x63ountsService\x12V\n\rCreateAccount\x12!.accounts.v1.CreateAccountRequest\x1a\".accounts.v1.CreateAccountResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63\x63ounts/v1/accounts.proto\x12\x0b\x61\x63\x63ounts.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x02\n\x07\x41\x63\x63ount\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\"8\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\x0c\n\x08\x44ISABLED\x10\x02\"Y\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xdb\x01\n\x15\x43reateAccountResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\"\x1f\n\x11GetAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"^\n\x13ListAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\"W\n\x14ListAccountsResponse\x12&\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x14.accounts.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"n\n\x14UpdateAccountRequest\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.accounts.v1.Account\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\"\n\x14\x44\x65leteAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15\x44isableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\"\n\x14\x45nableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"S\n\x15\x43hangePasswordRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t2\xfc\x04\n\x0f\x41\x63\x63ountsService\x12V\n\rCreateAccount\x12!.accounts.v1.CreateAccountRequest\x1a\".accounts.v1.CreateAccountResponse\x12\x42\n\nGetAccount\x12\x1e.accounts.v1.GetAccountRequest\x1a\x14.accounts.v1.Account\x12S\n\x0cListAccounts\x12 .accounts.v1.ListAccountsRequest\x1a!.accounts.v1.ListAccountsResponse\x12H\n\rUpdateAccount\x12!.accounts.v1.UpdateAccountRequest\x1a\x14.accounts.v1.Account\x12J\n\rDeleteAccount\x12!.accounts.v1.DeleteAccountRequest\x1a\x16.google.protobuf.Empty\x12J\n\x0e\x44isableAccount\x12\".accounts.v1.DisableAccountRequest\x1a\x14.accounts.v1.Account\x12H\n\rEnableAccount\x12!.accounts.v1.EnableAccountRequest\x1a\x14.accounts.v1.Account\x12L\n\x0e\x43hangePassword\x12\".accounts.v1.ChangePasswordRequest\x1a\x16.google.protobuf.Emptyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'accounts.v1.accounts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEACCOUNTREQUEST']._serialized_start=43
-  _globals['_CREATEACCOUNTREQUEST']._serialized_end=112
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=114
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=178
-  _globals['_ACCOUNTSSERVICE']._serialized_start=180
-  _globals['_ACCOUNTSSERVICE']._serialized_end=285
+  _globals['_ACCOUNT']._serialized_start=140
+  _globals['_ACCOUNT']._serialized_end=403
+  _globals['_ACCOUNT_STATE']._serialized_start=347
+  _globals['_ACCOUNT_STATE']._serialized_end=403
+  _globals['_CREATEACCOUNTREQUEST']._serialized_start=405
+  _globals['_CREATEACCOUNTREQUEST']._serialized_end=494
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=497
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=716
+  _globals['_GETACCOUNTREQUEST']._serialized_start=718
+  _globals['_GETACCOUNTREQUEST']._serialized_end=749
+  _globals['_LISTACCOUNTSREQUEST']._serialized_start=751
+  _globals['_LISTACCOUNTSREQUEST']._serialized_end=845
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=847
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=934
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_start=936
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_end=1046
+  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1048
+  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1082
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_start=1084
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_end=1119
+  _globals['_ENABLEACCOUNTREQUEST']._serialized_start=1121
+  _globals['_ENABLEACCOUNTREQUEST']._serialized_end=1155
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1157
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1240
+  _globals['_ACCOUNTSSERVICE']._serialized_start=1243
+  _globals['_ACCOUNTSSERVICE']._serialized_end=1879
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2 as accounts_dot_v1_dot_accounts__pb2
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -27,6 +28,10 @@ if _version_not_supported:
 
 class AccountsServiceStub:
     """Manages the user accounts of a CRM installation.
+
+    Errors carry a google.rpc.ErrorInfo (and, for invalid input, a
+    google.rpc.BadRequest) in the grpc-status-details-bin trailer; the reasons
+    are listed in docs/errors.md.
     """
 
     def __init__(self, channel):
@@ -40,15 +45,103 @@ class AccountsServiceStub:
                 request_serializer=accounts_dot_v1_dot_accounts__pb2.CreateAccountRequest.SerializeToString,
                 response_deserializer=accounts_dot_v1_dot_accounts__pb2.CreateAccountResponse.FromString,
                 _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/accounts.v1.AccountsService/GetAccount',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
+        self.ListAccounts = channel.unary_unary(
+                '/accounts.v1.AccountsService/ListAccounts',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.ListAccountsRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.ListAccountsResponse.FromString,
+                _registered_method=True)
+        self.UpdateAccount = channel.unary_unary(
+                '/accounts.v1.AccountsService/UpdateAccount',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.UpdateAccountRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
+        self.DeleteAccount = channel.unary_unary(
+                '/accounts.v1.AccountsService/DeleteAccount',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.DeleteAccountRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.DisableAccount = channel.unary_unary(
+                '/accounts.v1.AccountsService/DisableAccount',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.DisableAccountRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
+        self.EnableAccount = channel.unary_unary(
+                '/accounts.v1.AccountsService/EnableAccount',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.EnableAccountRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/accounts.v1.AccountsService/ChangePassword',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class AccountsServiceServicer:
     """Manages the user accounts of a CRM installation.
+
+    Errors carry a google.rpc.ErrorInfo (and, for invalid input, a
+    google.rpc.BadRequest) in the grpc-status-details-bin trailer; the reasons
+    are listed in docs/errors.md.
     """
 
     def CreateAccount(self, request, context):
-        """Creates an account. The password is hashed with argon2id before it is
-        stored and is never returned.
+        """Creates an account. The password is hashed with argon2id and never
+        returned. Retrying with the same request_id returns the original account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """Returns one account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccounts(self, request, context):
+        """Lists accounts a page at a time (AIP-158), optionally filtered (AIP-160).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAccount(self, request, context):
+        """Changes an account's name or email (AIP-134).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAccount(self, request, context):
+        """Deletes an account for good; its email address can be registered again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableAccount(self, request, context):
+        """Marks an account DISABLED (AIP-136). Disabling a disabled account is a no-op.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnableAccount(self, request, context):
+        """Marks an account ACTIVE again. Enabling an active account is a no-op.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Replaces the password after checking the current one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -62,6 +155,41 @@ def add_AccountsServiceServicer_to_server(servicer, server):
                     request_deserializer=accounts_dot_v1_dot_accounts__pb2.CreateAccountRequest.FromString,
                     response_serializer=accounts_dot_v1_dot_accounts__pb2.CreateAccountResponse.SerializeToString,
             ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.GetAccountRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
+            ),
+            'ListAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccounts,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.ListAccountsRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.ListAccountsResponse.SerializeToString,
+            ),
+            'UpdateAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAccount,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.UpdateAccountRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
+            ),
+            'DeleteAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccount,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.DeleteAccountRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'DisableAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableAccount,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.DisableAccountRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
+            ),
+            'EnableAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnableAccount,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.EnableAccountRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'accounts.v1.AccountsService', rpc_method_handlers)
@@ -72,6 +200,10 @@ def add_AccountsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class AccountsService:
     """Manages the user accounts of a CRM installation.
+
+    Errors carry a google.rpc.ErrorInfo (and, for invalid input, a
+    google.rpc.BadRequest) in the grpc-status-details-bin trailer; the reasons
+    are listed in docs/errors.md.
     """
 
     @staticmethod
@@ -91,6 +223,195 @@ class AccountsService:
             '/accounts.v1.AccountsService/CreateAccount',
             accounts_dot_v1_dot_accounts__pb2.CreateAccountRequest.SerializeToString,
             accounts_dot_v1_dot_accounts__pb2.CreateAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/GetAccount',
+            accounts_dot_v1_dot_accounts__pb2.GetAccountRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/ListAccounts',
+            accounts_dot_v1_dot_accounts__pb2.ListAccountsRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.ListAccountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/UpdateAccount',
+            accounts_dot_v1_dot_accounts__pb2.UpdateAccountRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/DeleteAccount',
+            accounts_dot_v1_dot_accounts__pb2.DeleteAccountRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/DisableAccount',
+            accounts_dot_v1_dot_accounts__pb2.DisableAccountRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnableAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/EnableAccount',
+            accounts_dot_v1_dot_accounts__pb2.EnableAccountRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/ChangePassword',
+            accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
