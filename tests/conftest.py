@@ -6,14 +6,26 @@ from pathlib import Path
 import grpc.aio
 import pytest
 
+import crm_accounts.plugin
 from crm_host.host import Host, HostSettings
 from crm_host.plugins import PluginManager
+from support.accounts import Accounts
+from support.databases import ENGINES, postgresql_schema
 from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, HostProcess, StartHost
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'crm.db'}"
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL.
+
+    PostgreSQL runs whenever CRM_TEST_DATABASE_URL is set; then an unreachable
+    server fails the test instead of skipping it.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'crm.db'}"
+        return
+    with postgresql_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -40,6 +52,7 @@ async def start_host(database_url: str) -> AsyncIterator[StartHost]:
                 database_url=url,
                 grace=5,
                 plugin_settings={"accounts": accounts},
+                migrate=True,
             ),
         )
         hosts.append(host)
@@ -67,20 +80,21 @@ async def channel_to() -> AsyncIterator[Callable[[Host], grpc.aio.Channel]]:
 
 
 @pytest.fixture
-def serve_accounts(tmp_path: Path) -> Iterator[Callable[[], HostProcess]]:
-    """Start `crm-host serve` with the accounts plugin in tmp_path, on a free port.
+def serve_accounts(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
+    """Start `crm-host serve ARGS` with the accounts plugin in tmp_path, on a free port.
 
     Returns once it listens (``.port``); any still running are killed afterwards.
     """
     started: list[HostProcess] = []
 
-    def serve() -> HostProcess:
+    def serve(*args: str) -> HostProcess:
         process = HostProcess(
             "serve",
             "--plugins",
             "accounts",
             "--listen",
             "127.0.0.1:0",
+            *args,
             env=CHEAP_ACCOUNTS_ENV,
             cwd=tmp_path,
         )
@@ -91,3 +105,12 @@ def serve_accounts(tmp_path: Path) -> Iterator[Callable[[], HostProcess]]:
     yield serve
     for process in started:
         process.kill()
+
+
+@pytest.fixture
+async def accounts(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> Accounts:
+    """A client of a running host that serves the accounts plugin."""
+    host = await start_host((crm_accounts.plugin, "accounts"))
+    return Accounts(channel_to(host))

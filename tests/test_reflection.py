@@ -97,6 +97,7 @@ async def test_resolves_the_create_account_request_type(
         ("name", 1),
         ("email", 2),
         ("password", 3),
+        ("request_id", 4),
     ]
     assert method.output_type.full_name == "accounts.v1.CreateAccountResponse"
 

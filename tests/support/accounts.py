@@ -1,0 +1,99 @@
+"""A small typed client for accounts.v1.AccountsService, for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import grpc.aio
+import pytest
+from google.protobuf import field_mask_pb2
+
+from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from support.errors import RichError, rich_error
+
+PASSWORD = "correct horse battery staple"
+T = TypeVar("T")
+
+
+class Accounts:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.stub: Any = accounts_pb2_grpc.AccountsServiceStub(channel)
+
+    async def create(
+        self,
+        name: str = "John Doe",
+        email: str = "john@example.com",
+        password: str = PASSWORD,
+        request_id: str = "",
+    ) -> accounts_pb2.CreateAccountResponse:
+        reply: accounts_pb2.CreateAccountResponse = await self.stub.CreateAccount(
+            accounts_pb2.CreateAccountRequest(
+                name=name, email=email, password=password, request_id=request_id
+            ),
+            timeout=30,
+        )
+        return reply
+
+    async def get(self, account_id: str) -> accounts_pb2.Account:
+        reply: accounts_pb2.Account = await self.stub.GetAccount(
+            accounts_pb2.GetAccountRequest(id=account_id), timeout=30
+        )
+        return reply
+
+    async def page(self, **request: Any) -> accounts_pb2.ListAccountsResponse:
+        reply: accounts_pb2.ListAccountsResponse = await self.stub.ListAccounts(
+            accounts_pb2.ListAccountsRequest(**request), timeout=30
+        )
+        return reply
+
+    async def walk(self, page_size: int, **request: Any) -> list[accounts_pb2.Account]:
+        """Every account, page by page, until next_page_token is empty."""
+        accounts: list[accounts_pb2.Account] = []
+        token = ""
+        while True:
+            page = await self.page(page_size=page_size, page_token=token, **request)
+            assert len(page.accounts) <= page_size
+            accounts += page.accounts
+            token = page.next_page_token
+            if not token:
+                return accounts
+
+    async def update(
+        self, account: accounts_pb2.Account, paths: list[str] | None = None
+    ) -> accounts_pb2.Account:
+        mask = field_mask_pb2.FieldMask(paths=paths or [])
+        reply: accounts_pb2.Account = await self.stub.UpdateAccount(
+            accounts_pb2.UpdateAccountRequest(account=account, update_mask=mask), timeout=30
+        )
+        return reply
+
+    async def delete(self, account_id: str) -> None:
+        await self.stub.DeleteAccount(accounts_pb2.DeleteAccountRequest(id=account_id), timeout=30)
+
+    async def disable(self, account_id: str) -> accounts_pb2.Account:
+        reply: accounts_pb2.Account = await self.stub.DisableAccount(
+            accounts_pb2.DisableAccountRequest(id=account_id), timeout=30
+        )
+        return reply
+
+    async def enable(self, account_id: str) -> accounts_pb2.Account:
+        reply: accounts_pb2.Account = await self.stub.EnableAccount(
+            accounts_pb2.EnableAccountRequest(id=account_id), timeout=30
+        )
+        return reply
+
+    async def change_password(self, account_id: str, current: str, new: str) -> None:
+        await self.stub.ChangePassword(
+            accounts_pb2.ChangePasswordRequest(
+                id=account_id, current_password=current, new_password=new
+            ),
+            timeout=30,
+        )
+
+
+async def fails(call: Awaitable[Any]) -> RichError:
+    """Await ``call``, which must fail; return its decoded error."""
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await call
+    return rich_error(failure.value)

@@ -1,0 +1,54 @@
+"""Decoding the rich error details (AIP-193) a client receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+import grpc.aio
+from google.rpc import error_details_pb2, status_pb2
+
+DETAILS_KEY = "grpc-status-details-bin"
+
+
+@dataclass(frozen=True)
+class RichError:
+    code: grpc.StatusCode
+    message: str
+    reason: str
+    domain: str
+    metadata: dict[str, str]
+    # (field, reason) of every BadRequest field violation.
+    violations: list[tuple[str, str]]
+    descriptions: list[str]
+
+
+def rich_error(error: grpc.aio.AioRpcError) -> RichError:
+    """The status details of ``error``; fails unless there is exactly one ErrorInfo."""
+    raw = [value for key, value in error.trailing_metadata() or () if key == DETAILS_KEY]
+    assert len(raw) == 1, f"no {DETAILS_KEY} trailer in {error!r}"
+    status = status_pb2.Status.FromString(raw[0])
+    assert status.code == error.code().value[0]
+    assert status.message == error.details()
+    infos, bad_requests = [], []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            infos.append(info)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            bad_requests.append(bad_request)
+    assert len(infos) == 1, "AIP-193: exactly one ErrorInfo"
+    assert len(bad_requests) <= 1, "AIP-193: each detail type at most once"
+    field_violations = bad_requests[0].field_violations if bad_requests else []
+    return RichError(
+        code=error.code(),
+        message=error.details() or "",
+        reason=infos[0].reason,
+        domain=infos[0].domain,
+        metadata=dict(infos[0].metadata),
+        violations=[(v.field, v.reason) for v in field_violations],
+        descriptions=[v.description for v in field_violations],
+    )
