@@ -48,6 +48,9 @@ def test_migrate_upgrades_an_empty_database_to_a_schema_matching_the_models(
     ]
     with engine.connect() as connection:
         assert schema.differences(connection) == []
+    # Autogenerate does not compare CHECK constraints; their names must match too.
+    checks = sqlalchemy.inspect(engine).get_check_constraints("accounts")
+    assert [check["name"] for check in checks] == ["ck_accounts_state"]
     engine.dispose()
 
     again = crm_host("migrate", "--database-url", database_url)
@@ -72,7 +75,7 @@ def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate() ->
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines()[-1] == (
             "crm-host: error: plugin 'accounts' (crm-accounts 0.1.0) needs a schema migration "
-            "(database at no revision, plugin at 0001): run `crm-host migrate` or start with "
+            "(database at no revision, plugin at 0002): run `crm-host migrate` or start with "
             "--migrate"
         )
         assert "listening" not in refused.stderr

@@ -29,7 +29,8 @@ class FieldViolation:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+# Not frozen: Python sets __traceback__ and friends on exceptions as they travel.
+@dataclass(eq=False)
 class ServiceError(Exception):
     """A deliberate error answer.
 

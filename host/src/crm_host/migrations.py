@@ -110,8 +110,16 @@ class Outdated:
     schema: PluginSchema
     current: str | None
     head: str | None
+    # The database is at a revision the plugin does not know: a newer version
+    # of the plugin migrated it, and migrating cannot help.
+    unknown: bool = False
 
     def __str__(self) -> str:
+        if self.unknown:
+            return (
+                f"the database schema of {self.schema.plugin.label} is at revision "
+                f"{self.current}, which this version does not know (plugin at {self.head})"
+            )
         return (
             f"{self.schema.plugin.label} needs a schema migration "
             f"(database at {self.current or 'no revision'}, plugin at {self.head})"
@@ -125,7 +133,8 @@ def outdated(engine: Engine, schemas: Iterable[PluginSchema]) -> list[Outdated]:
         for schema in schemas:
             current, head = schema.current(connection), schema.head()
             if current != head:
-                behind.append(Outdated(schema, current, head))
+                known = {script.revision for script in schema.script().walk_revisions()}
+                behind.append(Outdated(schema, current, head, current not in known | {None}))
     return behind
 
 

@@ -32,7 +32,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_accounts"),
         sa.UniqueConstraint("email_canonical", name="uq_accounts_email_canonical"),
         sa.UniqueConstraint("create_request_id", name="uq_accounts_create_request_id"),
-        sa.CheckConstraint("state IN ('ACTIVE', 'DISABLED')", name="ck_accounts_state"),
+        # op.f: the name is final; the naming convention must not prefix it again.
+        sa.CheckConstraint("state IN ('ACTIVE', 'DISABLED')", name=op.f("ck_accounts_state")),
     )
     op.create_index("ix_accounts_create_time_id", "accounts", ["create_time", "id"])
     op.create_index("ix_accounts_name_folded_id", "accounts", ["name_folded", "id"])
