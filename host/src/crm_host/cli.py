@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm_host import __version__, codegen, migrations
+from crm_host.hookspecs import CommandRun
 from crm_host.host import DEFAULT_LISTEN, Host, HostError, HostSettings, plugin_settings_from_env
-from crm_host.plugins import PluginError, PluginManager, describe
+from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
 
 log = logging.getLogger("crm_host")
 
@@ -25,7 +30,40 @@ def _plugin_list(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def _parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class PluginCommand:
+    plugin: PluginInfo
+    name: str
+    help: str
+    run: CommandRun
+    configure: Callable[[argparse.ArgumentParser], None] | None
+
+
+async def _plugin_commands(plugins: PluginManager) -> dict[str, list[PluginCommand]]:
+    """The commands each plugin registered, by plugin name."""
+    commands: dict[str, list[PluginCommand]] = {}
+
+    def registrar(info: PluginInfo) -> dict[str, Any]:
+        def register(
+            name: str,
+            *,
+            help: str,
+            run: CommandRun,
+            configure: Callable[[argparse.ArgumentParser], None] | None = None,
+        ) -> None:
+            commands.setdefault(info.name, []).append(
+                PluginCommand(info, name, help, run, configure)
+            )
+
+        return {"register": register}
+
+    await plugins.call_each("register_commands", per_plugin=registrar)
+    return commands
+
+
+def _parser(
+    plugin_commands: Mapping[str, list[PluginCommand]] | None = None,
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-host", description="A plugin-based gRPC host for CRM services."
     )
@@ -101,6 +139,17 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--check", action="store_true", help="only report stale output; exit 1 if any"
     )
+    for plugin, group in (plugin_commands or {}).items():
+        plugin_parser = commands.add_parser(plugin, help=f"commands of the {plugin} plugin")
+        subcommands = plugin_parser.add_subparsers(
+            dest="plugin_command", required=True, metavar="COMMAND"
+        )
+        for command in group:
+            sub = subcommands.add_parser(
+                command.name, parents=[common, database], help=command.help
+            )
+            if command.configure is not None:
+                command.configure(sub)
     return parser
 
 
@@ -195,7 +244,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
                 behind.head,
             )
         migrations.upgrade_all(host.engine, schemas)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, CommandError) as exc:
         raise HostError(f"cannot migrate {host.engine.url!r}: {describe(exc)}") from exc
     finally:
         host.engine.dispose()
@@ -226,17 +275,52 @@ COMMANDS = {
 }
 
 
+def _run_plugin_command(
+    args: argparse.Namespace, plugins: PluginManager, command: PluginCommand
+) -> int:
+    host = Host(
+        plugins,
+        HostSettings(
+            database_url=args.database_url, plugin_settings=plugin_settings_from_env(os.environ)
+        ),
+    )
+
+    async def run() -> int:
+        await host.prepare_schema()
+        result = command.run(args, host.engine, host.settings.for_plugin(command.plugin))
+        return await result if inspect.isawaitable(result) else result
+
+    try:
+        return asyncio.run(run())
+    finally:
+        host.engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = next((word for word in words if not word.startswith("-")), None)
+    debug = "--debug" in words
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
+        level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:
-        return COMMANDS[args.command](args)
+        plugins: PluginManager | None = None
+        plugin_commands: dict[str, list[PluginCommand]] = {}
+        # Plugin commands need the plugins loaded; built-in ones load them themselves.
+        if first is not None and first not in COMMANDS:
+            selected = os.environ.get("CRM_PLUGINS")
+            plugins = _load_plugins(None if selected is None else _plugin_list(selected))
+            plugin_commands = asyncio.run(_plugin_commands(plugins))
+        args = _parser(plugin_commands).parse_args(words)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
+        assert plugins is not None
+        [command] = [c for c in plugin_commands[args.command] if c.name == args.plugin_command]
+        return _run_plugin_command(args, plugins, command)
     except (PluginError, HostError, codegen.CodegenError) as exc:
-        if args.debug:
+        if debug:
             log.exception("crm-host failed")
         print(f"crm-host: error: {exc}", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ an error at start-up.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import grpc.aio
     from google.protobuf.descriptor import ServiceDescriptor
     from sqlalchemy import Engine, MetaData
+
+    from crm_host.auth import Authenticator
 
 PROJECT_NAME = "crm_host"
 
@@ -40,7 +43,41 @@ class RegisterService(Protocol):
         servicer: object,
         add_to_server: Callable[[Any, grpc.aio.Server], None],
         descriptor: ServiceDescriptor,
+        policies: Mapping[str, str] | None = None,
     ) -> None: ...
+
+
+class RegisterAuthenticator(Protocol):
+    """The ``register`` callback handed to :func:`register_authenticators`."""
+
+    def __call__(self, authenticator: Authenticator) -> None: ...
+
+
+class CommandRun(Protocol):
+    """What a plugin command does: its exit code (or an awaitable of it)."""
+
+    def __call__(
+        self, args: argparse.Namespace, engine: Engine, settings: PluginSettings
+    ) -> int | Awaitable[int]: ...
+
+
+class RegisterCommand(Protocol):
+    """The ``register`` callback handed to :func:`register_commands`."""
+
+    def __call__(
+        self,
+        name: str,
+        *,
+        help: str,
+        run: CommandRun,
+        configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    ) -> None: ...
+
+
+class RegisterRole(Protocol):
+    """The ``register`` callback handed to :func:`register_roles`."""
+
+    def __call__(self, name: str, description: str) -> None: ...
 
 
 class RegisterSchema(Protocol):
@@ -53,13 +90,17 @@ class RegisterSchema(Protocol):
 def register_services(register: RegisterService, engine: Engine, settings: PluginSettings) -> None:
     """Contribute gRPC services.
 
-    Call ``register(servicer=..., add_to_server=..., descriptor=...)`` once per
-    service: the servicer instance (its handlers may be ``async def``, or plain
-    functions, which the host runs on a worker thread), the generated
-    ``add_<Service>Servicer_to_server`` function, and the service's descriptor
-    (``<module>_pb2.DESCRIPTOR.services_by_name["<Service>"]``). The host derives
-    the service's full name from the descriptor for reflection and health, and
-    refuses a name that another plugin already registered.
+    Call ``register(servicer=..., add_to_server=..., descriptor=...,
+    policies=...)`` once per service: the servicer instance (its handlers may be
+    ``async def``, or plain functions, which the host runs on a worker thread),
+    the generated ``add_<Service>Servicer_to_server`` function, the service's
+    descriptor (``<module>_pb2.DESCRIPTOR.services_by_name["<Service>"]``), and
+    each RPC's access policy by method name: ``"public"``,
+    ``"authenticated"`` or ``"role:<name>"``. An RPC without a policy requires
+    authentication, and the host logs a warning naming it. The host derives the
+    service's full name from the descriptor for reflection and health, and
+    refuses a name another plugin already registered, a policy for a method
+    the service does not have, and a role no plugin registered.
 
     ``engine`` is the shared SQLAlchemy engine; ``settings`` holds this plugin's
     settings (environment variables ``CRM_<PLUGIN>__<KEY>``, keys lower-cased).
@@ -96,4 +137,39 @@ def shutdown(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None
     Runs once in-flight calls have finished (or the grace period ran out) and
     before the engine is disposed. The implementation may be ``async def``.
     Exceptions are logged; they do not stop the other plugins' shutdown.
+    """
+
+
+@hookspec
+def register_authenticators(
+    register: RegisterAuthenticator, engine: Engine, settings: PluginSettings
+) -> None:
+    """Contribute a way to turn a bearer token into a caller.
+
+    Call ``register(authenticator)`` with an async callable taking the token
+    of the call's ``authorization: Bearer <token>`` metadata and returning a
+    ``crm_host.auth.Principal`` (account id and roles), or None when the token
+    is not one of its own or is no longer valid. The host tries the
+    authenticators in plugin order, once per call.
+    """
+
+
+@hookspec
+def register_roles(register: RegisterRole) -> None:
+    """Declare the roles the plugin's principals can hold.
+
+    Call ``register(name, description)`` per role. Access policies may only
+    name registered roles (``role:<name>``).
+    """
+
+
+@hookspec
+def register_commands(register: RegisterCommand) -> None:
+    """Add subcommands to the ``crm-host`` command line, under the plugin's name.
+
+    Call ``register(name, help=..., run=..., configure=...)`` per command; it
+    becomes ``crm-host <plugin> <name>``. ``configure(parser)`` adds its
+    arguments; ``run(args, engine, settings)`` does the work (it may be
+    ``async def``) and returns the exit code. The host adds
+    ``--database-url`` and prepares the schema as ``serve`` does first.
     """

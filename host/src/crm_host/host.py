@@ -16,10 +16,11 @@ import grpc.aio
 from sqlalchemy import Engine, MetaData
 
 from crm_host import database, health, migrations, reflection
+from crm_host.auth import Authenticator, Gatekeeper, Policy
 from crm_host.hookspecs import PluginSettings
-from crm_host.interceptors import RpcLogInterceptor
+from crm_host.interceptors import HostInterceptor
 from crm_host.migrations import PluginSchema
-from crm_host.plugins import PluginInfo, PluginManager, describe
+from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
 from crm_host.registry import RegisteredService, ServiceRegistry
 
 log = logging.getLogger("crm_host")
@@ -99,14 +100,14 @@ class Host:
     async def start(self) -> int:
         """Create the schema, start the plugins and listen; return the bound port."""
         await self.register()
-        await self._prepare_schema()
+        await self.prepare_schema()
         await self.plugins.call_each("startup", engine=self.engine, per_plugin=self._settings_arg)
         self._plugins_started = True
 
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
         server = grpc.aio.server(
             migration_thread_pool=self._executor,
-            interceptors=[RpcLogInterceptor()],
+            interceptors=[HostInterceptor(await self._gatekeeper())],
             # Without this a second host on a taken port would silently share it.
             options=[("grpc.so_reuseport", 0)],
         )
@@ -134,6 +135,51 @@ class Host:
         )
         return self.port
 
+    async def _gatekeeper(self) -> Gatekeeper:
+        """Every RPC's access policy, checked against the roles plugins registered."""
+        authenticators: list[Authenticator] = []
+        roles: dict[str, str] = {}
+        await self.plugins.call_each(
+            "register_authenticators",
+            register=authenticators.append,
+            engine=self.engine,
+            per_plugin=self._settings_arg,
+        )
+
+        def role_registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(name: str, description: str) -> None:
+                roles[name] = description
+
+            return {"register": register}
+
+        await self.plugins.call_each("register_roles", per_plugin=role_registrar)
+        public = Policy.parse("public")
+        # Probes and service discovery must work without credentials.
+        policies = {
+            f"/{name}/{method}": public
+            for name, methods in (
+                (health.SERVICE_NAME, ("Check", "Watch")),
+                (reflection.V1ALPHA_SERVICE_NAME, ("ServerReflectionInfo",)),
+                (reflection.V1_SERVICE_NAME, ("ServerReflectionInfo",)),
+            )
+            for method in methods
+        }
+        for service in self.services:
+            for method, policy in service.policies.items():
+                if policy.role is not None and policy.role not in roles:
+                    raise PluginError(
+                        service.plugin,
+                        f"{service.method_path(method)} requires the unknown role "
+                        f"{policy.role!r} (registered roles: {', '.join(sorted(roles)) or 'none'})",
+                    )
+                policies[service.method_path(method)] = policy
+            for method in service.undeclared:
+                log.warning(
+                    "%s declares no access policy; it requires authentication",
+                    service.method_path(method),
+                )
+        return Gatekeeper(policies, authenticators)
+
     def _settings_arg(self, info: PluginInfo) -> dict[str, Any]:
         return {"settings": self.settings.for_plugin(info)}
 
@@ -150,7 +196,7 @@ class Host:
         await self.plugins.call_each("register_schema", per_plugin=registrar)
         return schemas
 
-    async def _prepare_schema(self) -> None:
+    async def prepare_schema(self) -> None:
         """Migrate, or refuse to start on an outdated schema.
 
         The embedded SQLite default migrates by itself; a shared database is
@@ -170,6 +216,8 @@ class Host:
             behind = await asyncio.to_thread(migrations.outdated, self.engine, schemas)
         except Exception as exc:
             raise HostError(f"cannot prepare the database schema: {describe(exc)}") from exc
+        if any(b.unknown for b in behind):
+            raise HostError("; ".join(str(b) for b in behind if b.unknown))
         if behind:
             raise HostError(
                 "; ".join(str(b) for b in behind)

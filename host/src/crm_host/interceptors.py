@@ -1,4 +1,4 @@
-"""The host's server interceptor: one log line per call, and no leaked exceptions.
+"""The host's server interceptor: access control, one log line per call, no leaked exceptions.
 
 An aio interceptor only sees the method name; to see how a call ends we wrap
 the handler's behaviour, keeping its kind: coroutine functions and async
@@ -15,12 +15,14 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import grpc.aio
 
-from crm_host.errors import INTERNAL, ServiceError
+from crm_host.auth import Gatekeeper, Principal, acting_as
+from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 log = logging.getLogger("crm_host.rpc")
 
@@ -29,14 +31,19 @@ INTERNAL_STATUS = INTERNAL.to_status()
 Behavior = Callable[..., Any]
 
 
-class RpcLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Logs method, status code and duration of every call; never the payload.
+class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Admits or refuses each call, then logs method, code and duration; never the payload.
 
-    A :class:`~crm_host.errors.ServiceError` is answered with its status and rich
-    details. Any other exception that is not a deliberate abort is logged with
-    its traceback and answered with INTERNAL and fixed details, so no exception
-    text, SQL or path reaches the client.
+    The :class:`~crm_host.auth.Gatekeeper` resolves the caller once per call;
+    handlers read it with :func:`crm_host.auth.principal`. A
+    :class:`~crm_host.errors.ServiceError` (including a refusal) is answered
+    with its status and rich details. Any other exception that is not a
+    deliberate abort is logged with its traceback and answered with INTERNAL
+    and fixed details, so no exception text, SQL or path reaches the client.
     """
+
+    def __init__(self, gatekeeper: Gatekeeper) -> None:
+        self._gatekeeper = gatekeeper
 
     async def intercept_service(
         self,
@@ -47,13 +54,33 @@ class RpcLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None:
             return None
         method: str = handler_call_details.method
-        if handler.unary_unary:
-            return handler._replace(unary_unary=_wrap(handler.unary_unary, method))
-        if handler.unary_stream:
-            return handler._replace(unary_stream=_wrap(handler.unary_stream, method))
-        if handler.stream_unary:
-            return handler._replace(stream_unary=_wrap(handler.stream_unary, method))
-        return handler._replace(stream_stream=_wrap(handler.stream_stream, method))
+        admission = _Admission()
+        try:
+            admission.caller = await self._gatekeeper.admit(
+                method, handler_call_details.invocation_metadata
+            )
+        except ServiceError as refusal:
+            admission.refusal = refusal
+        for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+            behavior = getattr(handler, kind)
+            if behavior is not None:
+                # Requests are decoded inside the wrapper: grpc's own decoding
+                # failure answers UNKNOWN with the parser's exception text.
+                decode = _decoder(handler.request_deserializer, method)
+                if not handler.request_streaming:
+                    wrapped = _wrap(behavior, method, admission, decode)
+                elif inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior):
+                    wrapped = _wrap(behavior, method, admission, _async_stream_decoder(decode))
+                else:
+                    wrapped = _wrap(behavior, method, admission, _stream_decoder(decode))
+                return handler._replace(**{kind: wrapped, "request_deserializer": None})
+        return handler
+
+
+@dataclass
+class _Admission:
+    caller: Principal | None = None
+    refusal: ServiceError | None = None
 
 
 class _Call:
@@ -87,10 +114,15 @@ class _Call:
 
 
 @contextlib.asynccontextmanager
-async def _observed(method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+async def _observed(
+    method: str, context: grpc.aio.ServicerContext, admission: _Admission
+) -> AsyncIterator[None]:
     call = _Call(method, context)
     try:
-        yield
+        if admission.refusal is not None:
+            raise admission.refusal
+        with acting_as(admission.caller):
+            yield
     except BaseException as exc:
         status = call.failed(exc)
         if status is not None:
@@ -101,10 +133,14 @@ async def _observed(method: str, context: grpc.aio.ServicerContext) -> AsyncIter
 
 
 @contextlib.contextmanager
-def _observed_sync(method: str, context: _SyncContext) -> Iterator[None]:
+def _observed_sync(method: str, context: _SyncContext, admission: _Admission) -> Iterator[None]:
     call = _Call(method, context)
     try:
-        yield
+        if admission.refusal is not None:
+            raise admission.refusal
+        # Plain handlers run on worker threads, each with a context of its own.
+        with acting_as(admission.caller):
+            yield
     except BaseException as exc:
         status = call.failed(exc)
         if status is not None:
@@ -139,14 +175,49 @@ class _SyncContext:
         return self._context.abort(code, details, trailing_metadata)
 
 
-def _wrap(behavior: Behavior, method: str) -> Behavior:
+def _decoder(deserializer: Callable[[bytes], Any] | None, method: str) -> Callable[[Any], Any]:
+    def decode(raw: Any) -> Any:
+        if deserializer is None:
+            return raw
+        try:
+            return deserializer(raw)
+        except Exception:
+            raise ServiceError(
+                code=grpc.StatusCode.INVALID_ARGUMENT,
+                message=f"the request is not a valid message for {method}",
+                reason="MALFORMED_REQUEST",
+                domain=HOST_DOMAIN,
+            ) from None
+
+    return decode
+
+
+def _async_stream_decoder(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    async def messages(raw: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in raw:
+            yield decode(item)
+
+    return messages
+
+
+def _stream_decoder(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def messages(raw: Iterator[Any]) -> Iterator[Any]:
+        for item in raw:
+            yield decode(item)
+
+    return messages
+
+
+def _wrap(
+    behavior: Behavior, method: str, admission: _Admission, decode: Callable[[Any], Any]
+) -> Behavior:
     if inspect.isasyncgenfunction(behavior):
 
         async def async_stream(
             request: Any, context: grpc.aio.ServicerContext
         ) -> AsyncIterator[Any]:
-            async with _observed(method, context):
-                async for response in behavior(request, context):
+            async with _observed(method, context, admission):
+                async for response in behavior(decode(request), context):
                     yield response
 
         return async_stream
@@ -154,8 +225,8 @@ def _wrap(behavior: Behavior, method: str) -> Behavior:
     if inspect.iscoroutinefunction(behavior):
 
         async def async_call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with _observed(method, context):
-                return await behavior(request, context)
+            async with _observed(method, context, admission):
+                return await behavior(decode(request), context)
 
         return async_call
 
@@ -163,14 +234,14 @@ def _wrap(behavior: Behavior, method: str) -> Behavior:
 
         def sync_stream(request: Any, grpc_context: Any) -> Iterator[Any]:
             context = _SyncContext(grpc_context)
-            with _observed_sync(method, context):
-                yield from behavior(request, context)
+            with _observed_sync(method, context, admission):
+                yield from behavior(decode(request), context)
 
         return sync_stream
 
     def sync_call(request: Any, grpc_context: Any) -> Any:
         context = _SyncContext(grpc_context)
-        with _observed_sync(method, context):
-            return behavior(request, context)
+        with _observed_sync(method, context, admission):
+            return behavior(decode(request), context)
 
     return sync_call

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc.aio
 from google.protobuf.descriptor import ServiceDescriptor
 
+from crm_host.auth import Policy
 from crm_host.hookspecs import RegisterService
 from crm_host.plugins import PluginError, PluginInfo
 
@@ -21,10 +22,20 @@ class RegisteredService:
     servicer: object
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     descriptor: ServiceDescriptor
+    # By method name; methods without one fall back to auth.DEFAULT_POLICY.
+    policies: Mapping[str, Policy] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
         return str(self.descriptor.full_name)
+
+    def method_path(self, method: str) -> str:
+        return f"/{self.full_name}/{method}"
+
+    @property
+    def undeclared(self) -> list[str]:
+        """Methods with no declared policy."""
+        return [m.name for m in self.descriptor.methods if m.name not in self.policies]
 
 
 class ServiceRegistry:
@@ -50,8 +61,15 @@ class ServiceRegistry:
             servicer: object,
             add_to_server: Callable[[Any, grpc.aio.Server], None],
             descriptor: ServiceDescriptor,
+            policies: Mapping[str, str] | None = None,
         ) -> None:
-            self._add(RegisteredService(plugin, servicer, add_to_server, descriptor))
+            parsed: dict[str, Policy] = {}
+            for method, text in (policies or {}).items():
+                try:
+                    parsed[method] = Policy.parse(text)
+                except ValueError as exc:
+                    raise PluginError(plugin, f"{method}: {exc}") from None
+            self._add(RegisteredService(plugin, servicer, add_to_server, descriptor, parsed))
 
         return register
 
@@ -75,6 +93,12 @@ class ServiceRegistry:
         if missing:
             raise PluginError(
                 plugin, f"the servicer for {name} lacks the method(s) {', '.join(missing)}"
+            )
+        methods = {method.name for method in service.descriptor.methods}
+        strays = sorted(set(service.policies) - methods)
+        if strays:
+            raise PluginError(
+                plugin, f"access policies name method(s) {name} does not have: {', '.join(strays)}"
             )
         owner = self._owners.get(name)
         if owner is not None:

@@ -1,0 +1,170 @@
+"""Who is calling, and may they: authentication and per-RPC access policies.
+
+Plugins never parse tokens. An authenticator (contributed through the
+``register_authenticators`` hook) turns the bearer token of a call into a
+:class:`Principal`; the host's interceptor asks the :class:`Gatekeeper` once
+per call, which enforces the RPC's declared policy, and hands the principal to
+the handler, which reads it with :func:`principal`.
+
+Policies, declared per RPC at registration:
+
+- ``public``: anyone; a valid token still yields a principal;
+- ``authenticated``: any caller with a valid token;
+- ``role:<name>``: a caller holding that role.
+
+An RPC without a declared policy requires authentication (default deny).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from crm_host.errors import HOST_DOMAIN, ServiceError
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    account_id: str
+    roles: frozenset[str] = frozenset()
+    # The credential the caller used (e.g. a session id), for logout.
+    credential_id: str = ""
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+Authenticator = Callable[[str], Awaitable[Principal | None]]
+"""Resolves a bearer token to a principal, or None when the token is not valid."""
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+ROLE_PREFIX = "role:"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may call one RPC; ``role`` is set for ``role:<name>`` policies."""
+
+    text: str
+    role: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Policy:
+        if text in (PUBLIC, AUTHENTICATED):
+            return cls(text)
+        if text.startswith(ROLE_PREFIX) and text[len(ROLE_PREFIX) :]:
+            return cls(text, role=text[len(ROLE_PREFIX) :])
+        raise ValueError(
+            f"unknown access policy {text!r}; use public, authenticated or role:<name>"
+        )
+
+    @property
+    def public(self) -> bool:
+        return self.text == PUBLIC
+
+
+DEFAULT_POLICY = Policy(AUTHENTICATED)
+
+_current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "crm_host_principal", default=None
+)
+
+
+def principal(context: object) -> Principal | None:
+    """The caller of the RPC that ``context`` belongs to; None when anonymous.
+
+    Call it from the handler (or code it calls) while the RPC runs.
+    """
+    return _current.get()
+
+
+def _unauthenticated(message: str) -> ServiceError:
+    return ServiceError(
+        code=grpc.StatusCode.UNAUTHENTICATED,
+        message=message,
+        reason="UNAUTHENTICATED",
+        domain=HOST_DOMAIN,
+    )
+
+
+def _bearer_token(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
+    """The token of the ``authorization`` metadata: None if absent; raises if malformed."""
+    values = [value for key, value in metadata or () if key == "authorization"]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _unauthenticated("send exactly one 'authorization: Bearer <token>' metadata entry")
+    scheme, _, token = str(values[0]).partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthenticated("authorization metadata must be 'Bearer <token>'")
+    return token.strip()
+
+
+@contextlib.contextmanager
+def acting_as(caller: Principal | None) -> Iterator[None]:
+    """Make ``caller`` what :func:`principal` returns until the block ends."""
+    token = _current.set(caller)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@dataclass(frozen=True)
+class Gatekeeper:
+    """Resolves the caller of a call and decides whether the RPC's policy admits it.
+
+    ``policies`` maps full method paths (``/pkg.Service/Method``) to their
+    policy; methods missing from it get :data:`DEFAULT_POLICY`.
+    """
+
+    policies: Mapping[str, Policy]
+    authenticators: Sequence[Authenticator] = ()
+
+    async def admit(
+        self, method: str, metadata: Sequence[tuple[str, Any]] | None
+    ) -> Principal | None:
+        """The caller (None when anonymous), or a ServiceError refusing the call."""
+        policy = self.policies.get(method, DEFAULT_POLICY)
+        try:
+            caller = await self._resolve(metadata)
+        except ServiceError:
+            # A public method works the same with or without a usable token.
+            if policy.public:
+                return None
+            raise
+        _check(policy, caller)
+        return caller
+
+    async def _resolve(self, metadata: Sequence[tuple[str, Any]] | None) -> Principal | None:
+        token = _bearer_token(metadata)
+        if token is None:
+            return None
+        for authenticate in self.authenticators:
+            caller = await authenticate(token)
+            if caller is not None:
+                return caller
+        raise _unauthenticated("the session token is invalid or expired")
+
+
+def _check(policy: Policy, caller: Principal | None) -> None:
+    if policy.public:
+        return
+    if caller is None:
+        raise _unauthenticated("this method needs 'authorization: Bearer <session token>'")
+    if policy.role is not None and not caller.has_role(policy.role):
+        raise ServiceError(
+            code=grpc.StatusCode.PERMISSION_DENIED,
+            message=f"this method needs the {policy.role} role",
+            reason="ROLE_REQUIRED",
+            domain=HOST_DOMAIN,
+            metadata={"role": policy.role},
+        )
