@@ -15,25 +15,31 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, Result, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm_accounts import sessions, throttle
 from crm_accounts.errors import (
     AlreadyExists,
     EtagMismatch,
     FieldViolation,
     InvalidArgument,
+    InvalidCredentials,
     NotFound,
+    SessionNotFound,
+    TooManyAttempts,
     WrongPassword,
 )
-from crm_accounts.ids import parse_account_id, parse_request_id
+from crm_accounts.ids import parse_account_id, parse_request_id, parse_uuid
 from crm_accounts.listing import build_list_query, next_page_token
 from crm_accounts.models import Account, Secret, State
 from crm_accounts.passwords import PasswordHasher
+from crm_accounts.sessions import SessionRecord
+from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import (
     canonical_email,
     validate_email_address,
@@ -46,8 +52,8 @@ logger = logging.getLogger(__name__)
 
 # The name of the row that holds the key, not a secret itself.
 PAGE_TOKEN_KEY = "page_token_key"  # noqa: S105
-# A conditional UPDATE that loses a race is retried this often before the
-# caller is told to retry (ABORTED); only truly hot rows get there.
+# A write that loses a race is retried this often before the caller is told
+# so (ABORTED, or ALREADY_EXISTS for creates); only truly hot rows get there.
 UPDATE_ATTEMPTS = 5
 
 T = TypeVar("T")
@@ -90,10 +96,12 @@ def _request_digest(name: str, email_canonical: str) -> str:
 class AccountsController:
     """The accounts use cases; all database work runs on worker threads."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher) -> None:
+    def __init__(self, engine: Engine, hasher: PasswordHasher, settings: AccountsSettings) -> None:
         self._engine = engine
         self._hasher = hasher
+        self._settings = settings
         self._page_key: bytes | None = None
+        self._dummy_hash: str | None = None
 
     async def _run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction on a worker thread."""
@@ -107,7 +115,12 @@ class AccountsController:
     # -- create -----------------------------------------------------------------
 
     async def create_account(
-        self, name: str, email: str, password: str, request_id: str = ""
+        self,
+        name: str,
+        email: str,
+        password: str,
+        request_id: str = "",
+        roles: frozenset[str] = frozenset(),
     ) -> AccountRecord:
         """Create an account, or return the one an earlier try of ``request_id`` made."""
         violations: list[FieldViolation] = []
@@ -138,21 +151,26 @@ class AccountsController:
             email_canonical=new.email_canonical,
             password_hash=password_hash,
             state=State.ACTIVE,
+            roles=" ".join(sorted(roles)),
             version=1,
             create_request_id=request,
             create_request_digest=digest if request else None,
             create_time=now,
             update_time=now,
         )
-        try:
-            await self._run(lambda s: s.add(account))
-        except IntegrityError:
-            # A concurrent create won a race on a unique index: either an
-            # earlier try of this very request, or another owner of the email.
-            conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
-            if conflict is None:
-                raise
-            return await self._answer_conflict(conflict, request, digest, new.password)
+        for _ in range(UPDATE_ATTEMPTS):
+            try:
+                await self._run(lambda s: s.add(account))
+                break
+            except IntegrityError:
+                # A concurrent create won a race on a unique index: either an
+                # earlier try of this very request, or another owner of the
+                # email. If that account is already gone again, just retry.
+                conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
+                if conflict is not None:
+                    return await self._answer_conflict(conflict, request, digest, new.password)
+        else:
+            raise AlreadyExists
         logger.info("created account %s", account.id)
         return AccountRecord.of(account)
 
@@ -273,7 +291,10 @@ class AccountsController:
 
         return AccountRecord.of(await self._run(change))
 
-    async def change_password(self, account_id: str, current: str, new: str) -> None:
+    async def change_password(
+        self, account_id: str, current: str, new: str, keep_session: str | None = None
+    ) -> None:
+        """Replace the password and end the account's sessions other than ``keep_session``."""
         key = parse_account_id(account_id)
         account = await self._run(lambda s: _existing(s, key))
         if not await self._hasher.verify(account.password_hash, current):
@@ -291,11 +312,84 @@ class AccountsController:
                 .where(Account.id == key, Account.password_hash == account.password_hash)
                 .values(password_hash=new_hash)
             )
-            return _rowcount(result)
+            changed = _rowcount(result)
+            if changed:
+                sessions.revoke_all(session, key, keep=keep_session)
+            return changed
 
         if not await self._run(store):
             raise WrongPassword
         logger.info("changed the password of account %s", key)
+
+    # -- identity ---------------------------------------------------------------
+
+    async def authenticate(
+        self, email: str, password: str, peer: str
+    ) -> tuple[AccountRecord, str, SessionRecord]:
+        """Check the credentials and open a session: (account, token, session).
+
+        Every failure is the same InvalidCredentials, and takes the same time:
+        an unknown email is checked against a dummy hash.
+        """
+        normalized, problems = validate_email_address(email)
+        canonical = canonical_email(normalized if not problems else email)
+        watched = throttle.keys(self._settings, canonical, peer)
+        now = datetime.now(UTC)
+        wait = await self._run(lambda s: throttle.retry_after(s, self._settings, watched, now))
+        if wait is not None:
+            raise TooManyAttempts(wait)
+        dummy = await self._dummy()
+        account = await self._run(
+            lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
+        )
+        verified = await self._hasher.verify(
+            account.password_hash if account is not None else dummy, password
+        )
+        if account is None or not verified or account.state != State.ACTIVE:
+            await self._run(lambda s: throttle.record_failure(s, self._settings, watched, now))
+            raise InvalidCredentials
+        if self._hasher.needs_rehash(account.password_hash):
+            await self._rehash(account, password)
+        ttl = timedelta(seconds=self._settings.session_ttl_seconds)
+
+        def open_(session: Session) -> tuple[str, SessionRecord]:
+            throttle.clear(session, watched[0])
+            return sessions.open_session(session, account.id, ttl)
+
+        token, opened = await self._run(open_)
+        logger.info("account %s opened session %s", account.id, opened.id)
+        return AccountRecord.of(account), token, opened
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    async def _rehash(self, account: Account, password: str) -> None:
+        """Store the password hashed with the current parameters (raised since)."""
+        new_hash = await self._hasher.hash(password)
+        await self._run(
+            lambda s: s.execute(
+                update(Account)
+                .where(Account.id == account.id, Account.password_hash == account.password_hash)
+                .values(password_hash=new_hash)
+            )
+        )
+        logger.info("rehashed the password of account %s with the current parameters", account.id)
+
+    async def list_sessions(self, account_id: str) -> list[SessionRecord]:
+        key = parse_account_id(account_id, field="account_id")
+        return await self._run(lambda s: sessions.list_sessions(s, key))
+
+    async def revoke_session(self, session_id: str, owner: str | None) -> None:
+        """End one session; with ``owner``, only if it belongs to that account."""
+        key = parse_uuid(session_id, field="session_id", reason="ID_INVALID", what="a session id")
+        if not await self._run(lambda s: sessions.revoke(s, key, owner)):
+            raise SessionNotFound(key)
+
+    async def revoke_all_sessions(self, account_id: str) -> None:
+        key = parse_account_id(account_id, field="account_id")
+        await self._run(lambda s: sessions.revoke_all(s, key))
 
 
 def _rowcount(result: Result[Any]) -> int:

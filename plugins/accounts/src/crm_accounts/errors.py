@@ -18,7 +18,11 @@ __all__ = [
     "EtagMismatch",
     "FieldViolation",
     "InvalidArgument",
+    "InvalidCredentials",
     "NotFound",
+    "PermissionDenied",
+    "SessionNotFound",
+    "TooManyAttempts",
     "WrongPassword",
 ]
 
@@ -35,9 +39,27 @@ class InvalidArgument(AccountsError):
     reason = "VALIDATION_FAILED"
 
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
-        self.violations = tuple(violations)
+        self.violations = _one_per_field(violations)
         details = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
         super().__init__(f"invalid request: {details}")
+
+
+def _one_per_field(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
+    """Merge violations of the same field: clients expect one per bad field (AIP-193).
+
+    The merged violation keeps the first reason and lists every description.
+    """
+    merged: dict[str, FieldViolation] = {}
+    for violation in violations:
+        first = merged.get(violation.field)
+        merged[violation.field] = (
+            violation
+            if first is None
+            else FieldViolation(
+                first.field, f"{first.description}, and {violation.description}", first.reason
+            )
+        )
+    return tuple(merged.values())
 
 
 class AlreadyExists(AccountsError):
@@ -59,6 +81,16 @@ class NotFound(AccountsError):
         super().__init__(f"account {account_id} not found")
 
 
+class SessionNotFound(AccountsError):
+    """No session with this id (for this account)."""
+
+    reason = "SESSION_NOT_FOUND"
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"session {session_id} not found")
+
+
 class EtagMismatch(AccountsError):
     """The account changed since the client read the etag it sent."""
 
@@ -66,6 +98,35 @@ class EtagMismatch(AccountsError):
 
     def __init__(self) -> None:
         super().__init__("the account was changed since it was read; read it again and retry")
+
+
+class InvalidCredentials(AccountsError):
+    """Authenticate failed. One message for every cause, so it reveals none:
+    unknown email, wrong password and disabled account look the same."""
+
+    reason = "INVALID_CREDENTIALS"
+
+    def __init__(self) -> None:
+        super().__init__("invalid email address or password")
+
+
+class TooManyAttempts(AccountsError):
+    """Too many failed logins for this email address or from this peer."""
+
+    reason = "TOO_MANY_LOGIN_ATTEMPTS"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__("too many failed login attempts; retry later")
+
+
+class PermissionDenied(AccountsError):
+    """The caller is known but may not act on this account."""
+
+    reason = "PERMISSION_DENIED"
+
+    def __init__(self) -> None:
+        super().__init__("only the account itself or an admin may do this")
 
 
 class WrongPassword(AccountsError):

@@ -6,7 +6,17 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -75,6 +85,8 @@ class Account(Base):
     email_canonical: Mapped[str] = mapped_column(Text, unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     state: Mapped[str] = mapped_column(String(16), default=State.ACTIVE)
+    # Space-separated role names, e.g. "admin".
+    roles: Mapped[str] = mapped_column(String(200), default="")
     # Bumped by every change of name, email or state; the etag is derived from it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The CreateAccount request_id (AIP-155) that created the row, if any, and
@@ -102,3 +114,33 @@ class Secret(Base):
 
     def __repr__(self) -> str:
         return f"Secret(name={self.name!r})"
+
+
+class LoginSession(Base):
+    """An open session; the token itself is never stored, only its SHA-256."""
+
+    __tablename__ = "accounts_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 is enough: tokens carry 256 random bits, nothing to brute-force.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    create_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    expire_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_time: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"LoginSession(id={self.id!r})"
+
+
+class LoginFailures(Base):
+    """Recent failed logins per email address or per peer, shared by every replica."""
+
+    __tablename__ = "accounts_login_failures"
+
+    # "email:<canonical address>" or "peer:<address>".
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -70,6 +70,13 @@ class PasswordHasher:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool(), self._verify, hash, secret)
 
+    def needs_rehash(self, hash: str) -> bool:
+        """Whether ``hash`` was made with other parameters than the current ones."""
+        try:
+            return self._hasher.check_needs_rehash(hash)
+        except InvalidHashError:
+            return True
+
     def _pool(self) -> ThreadPoolExecutor:
         # Looked up once per hasher, so a size mismatch is reported once.
         if self._executor is None:

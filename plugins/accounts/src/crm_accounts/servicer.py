@@ -18,10 +18,17 @@ from crm_accounts.errors import (
     EtagMismatch,
     FieldViolation,
     InvalidArgument,
+    InvalidCredentials,
     NotFound,
+    PermissionDenied,
+    SessionNotFound,
+    TooManyAttempts,
     WrongPassword,
 )
+from crm_accounts.ids import parse_account_id
 from crm_accounts.models import State
+from crm_accounts.sessions import SessionRecord
+from crm_host.auth import Principal, principal
 from crm_host.errors import ServiceError
 
 DOMAIN = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
@@ -30,9 +37,15 @@ STATUS_CODES: dict[type[AccountsError], grpc.StatusCode] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     NotFound: grpc.StatusCode.NOT_FOUND,
+    SessionNotFound: grpc.StatusCode.NOT_FOUND,
     EtagMismatch: grpc.StatusCode.ABORTED,
     WrongPassword: grpc.StatusCode.UNAUTHENTICATED,
+    InvalidCredentials: grpc.StatusCode.UNAUTHENTICATED,
+    TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
+
+ADMIN = "admin"
 
 UPDATABLE_FIELDS = ("name", "email")
 
@@ -42,15 +55,56 @@ Handler = Callable[..., Awaitable[Response]]
 
 def service_error(error: AccountsError) -> ServiceError:
     """The gRPC answer to a domain error, with ErrorInfo and BadRequest details."""
-    metadata = {"id": error.account_id} if isinstance(error, NotFound) else {}
-    violations = error.violations if isinstance(error, InvalidArgument) else ()
+    metadata = {}
+    if isinstance(error, NotFound):
+        metadata = {"id": error.account_id}
+    elif isinstance(error, SessionNotFound):
+        metadata = {"sessionId": error.session_id}
     return ServiceError(
         code=STATUS_CODES[type(error)],
         message=str(error),
         reason=error.reason,
         domain=DOMAIN,
         metadata=metadata,
-        field_violations=violations,
+        field_violations=error.violations if isinstance(error, InvalidArgument) else (),
+        retry_delay=error.retry_after if isinstance(error, TooManyAttempts) else None,
+    )
+
+
+def caller_of(context: object) -> Principal:
+    """The authenticated caller; the host admits no anonymous call to these RPCs."""
+    caller = principal(context)
+    if caller is None:
+        raise PermissionDenied
+    return caller
+
+
+def acting_on(context: object, account_id: str, field: str = "id") -> tuple[Principal, str]:
+    """The caller and the account id, if the caller may act on that account.
+
+    An account may act on itself; an admin on every account. The permission is
+    checked before the account's existence (AIP-193), so a non-admin cannot
+    probe which ids exist.
+    """
+    caller = caller_of(context)
+    key = parse_account_id(account_id, field=field)
+    if key != caller.account_id and not caller.has_role(ADMIN):
+        raise PermissionDenied
+    return caller, key
+
+
+def _peer_address(context: grpc.aio.ServicerContext) -> str:
+    # "ipv4:127.0.0.1:54321" or "ipv6:[::1]:54321": the port changes per connection.
+    return str(context.peer()).rsplit(":", 1)[0]
+
+
+def session_message(record: SessionRecord) -> accounts_pb2.Session:
+    return accounts_pb2.Session(
+        id=record.id,
+        account_id=record.account_id,
+        create_time=_timestamp(record.create_time),
+        expire_time=_timestamp(record.expire_time),
+        last_used_time=_timestamp(record.last_used_time),
     )
 
 
@@ -132,7 +186,8 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
     async def GetAccount(
         self, request: accounts_pb2.GetAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.Account:
-        return account_message(await self._controller.get_account(request.id), accounts_pb2.Account)
+        _, key = acting_on(context, request.id)
+        return account_message(await self._controller.get_account(key), accounts_pb2.Account)
 
     @translate_errors
     async def ListAccounts(
@@ -150,8 +205,9 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
     async def UpdateAccount(
         self, request: accounts_pb2.UpdateAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.Account:
+        _, key = acting_on(context, request.account.id, field="account.id")
         record = await self._controller.update_account(
-            request.account.id, requested_changes(request), request.account.etag
+            key, requested_changes(request), request.account.etag
         )
         return account_message(record, accounts_pb2.Account)
 
@@ -159,7 +215,8 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
     async def DeleteAccount(
         self, request: accounts_pb2.DeleteAccountRequest, context: grpc.aio.ServicerContext
     ) -> empty_pb2.Empty:
-        await self._controller.delete_account(request.id)
+        _, key = acting_on(context, request.id)
+        await self._controller.delete_account(key)
         return empty_pb2.Empty()
 
     async def _set_state(self, account_id: str, state: State) -> accounts_pb2.Account:
@@ -182,7 +239,52 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
     async def ChangePassword(
         self, request: accounts_pb2.ChangePasswordRequest, context: grpc.aio.ServicerContext
     ) -> empty_pb2.Empty:
+        caller, key = acting_on(context, request.id)
+        own = key == caller.account_id
         await self._controller.change_password(
-            request.id, request.current_password, request.new_password
+            key,
+            request.current_password,
+            request.new_password,
+            # The caller keeps the session it changed its password with.
+            keep_session=caller.credential_id if own else None,
         )
+        return empty_pb2.Empty()
+
+    @translate_errors
+    async def Authenticate(
+        self, request: accounts_pb2.AuthenticateRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.AuthenticateResponse:
+        account, token, session = await self._controller.authenticate(
+            request.email, request.password, _peer_address(context)
+        )
+        return accounts_pb2.AuthenticateResponse(
+            account=account_message(account, accounts_pb2.Account),
+            session_token=token,
+            session=session_message(session),
+        )
+
+    @translate_errors
+    async def RevokeSession(
+        self, request: accounts_pb2.RevokeSessionRequest, context: grpc.aio.ServicerContext
+    ) -> empty_pb2.Empty:
+        caller = caller_of(context)
+        session_id = request.session_id or caller.credential_id
+        owner = None if caller.has_role(ADMIN) else caller.account_id
+        await self._controller.revoke_session(session_id, owner)
+        return empty_pb2.Empty()
+
+    @translate_errors
+    async def ListSessions(
+        self, request: accounts_pb2.ListSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.ListSessionsResponse:
+        _, key = acting_on(context, request.account_id, field="account_id")
+        records = await self._controller.list_sessions(key)
+        return accounts_pb2.ListSessionsResponse(sessions=[session_message(r) for r in records])
+
+    @translate_errors
+    async def RevokeAllSessions(
+        self, request: accounts_pb2.RevokeAllSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> empty_pb2.Empty:
+        _, key = acting_on(context, request.account_id, field="account_id")
+        await self._controller.revoke_all_sessions(key)
         return empty_pb2.Empty()

@@ -37,6 +37,18 @@ class AccountsSettings:
 
     argon2_profile: str = DEFAULT_ARGON2_PROFILE
     hash_workers: int = field(default_factory=_default_hash_workers)
+    # Sessions end this long after Authenticate, however active (absolute expiry).
+    session_ttl_seconds: int = 24 * 3600
+    # When off, CreateAccount needs the admin role.
+    allow_signup: bool = True
+    # Login throttling: after login_max_failures failures for one email (or
+    # login_peer_max_failures from one peer) within login_window_seconds, each
+    # further attempt must wait login_backoff_seconds, doubling per failure,
+    # capped at the window.
+    login_max_failures: int = 5
+    login_peer_max_failures: int = 50
+    login_window_seconds: int = 900
+    login_backoff_seconds: int = 1
 
     def __post_init__(self) -> None:
         if self.argon2_profile not in ARGON2_PROFILES:
@@ -44,29 +56,57 @@ class AccountsSettings:
                 f"argon2_profile: unknown profile {self.argon2_profile!r}; "
                 f"expected one of: {', '.join(ARGON2_PROFILES)}"
             )
-        if self.hash_workers < 1:
-            raise ValueError(f"hash_workers: must be at least 1, got {self.hash_workers}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and value < 1:
+                raise ValueError(f"{f.name}: must be at least 1, got {value}")
 
     @property
     def argon2_parameters(self) -> Parameters:
         return ARGON2_PROFILES[self.argon2_profile]
 
     @classmethod
-    def from_mapping(cls, settings: Mapping[str, str]) -> AccountsSettings:
-        """Parse the host's settings mapping; raise ValueError naming the bad key."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(settings) - known)
+    def from_mapping(
+        cls, settings: Mapping[str, str], environ: Mapping[str, str] = os.environ
+    ) -> AccountsSettings:
+        """Parse the host's settings mapping; raise ValueError naming the bad key.
+
+        ``CRM_ALLOW_SIGNUP`` in ``environ`` is honoured when ``allow_signup`` is
+        not set, as the name the project documents for it.
+        """
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(settings) - fields.keys())
         if unknown:
             raise ValueError(
-                f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
             )
-        argon2_profile = settings.get("argon2_profile", DEFAULT_ARGON2_PROFILE)
-        if "hash_workers" in settings:
-            raw = settings["hash_workers"]
-            try:
-                hash_workers = int(raw)
-            except ValueError:
-                raise ValueError(f"hash_workers: not an integer: {raw!r}") from None
-        else:
-            hash_workers = _default_hash_workers()
-        return cls(argon2_profile=argon2_profile, hash_workers=hash_workers)
+        raw = dict(settings)
+        if "allow_signup" not in raw and "CRM_ALLOW_SIGNUP" in environ:
+            raw["allow_signup"] = environ["CRM_ALLOW_SIGNUP"]
+        values: dict[str, object] = {}
+        for name, text in raw.items():
+            kind = fields[name].type
+            if kind == "int":
+                try:
+                    values[name] = int(text)
+                except ValueError:
+                    raise ValueError(f"{name}: not an integer: {text!r}") from None
+            elif kind == "bool":
+                if text.lower() not in _BOOLEANS:
+                    raise ValueError(f"{name}: expected true or false, got {text!r}")
+                values[name] = _BOOLEANS[text.lower()]
+            else:
+                values[name] = text
+        return cls(**values)  # type: ignore[arg-type]
+
+
+_BOOLEANS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}

@@ -80,6 +80,26 @@ class AccountsServiceStub:
                 request_serializer=accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.Authenticate = channel.unary_unary(
+                '/accounts.v1.AccountsService/Authenticate',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.AuthenticateResponse.FromString,
+                _registered_method=True)
+        self.RevokeSession = channel.unary_unary(
+                '/accounts.v1.AccountsService/RevokeSession',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.RevokeSessionRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/accounts.v1.AccountsService/ListSessions',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.RevokeAllSessions = channel.unary_unary(
+                '/accounts.v1.AccountsService/RevokeAllSessions',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class AccountsServiceServicer:
@@ -141,7 +161,38 @@ class AccountsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ChangePassword(self, request, context):
-        """Replaces the password after checking the current one.
+        """Replaces the password after checking the current one, and ends the
+        account's other sessions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Authenticate(self, request, context):
+        """Checks an email address and password and opens a session. Every failure
+        (unknown email, wrong password, disabled account) is the same
+        UNAUTHENTICATED answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSession(self, request, context):
+        """Ends one session (logout); an empty session_id ends the caller's own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """Lists an account's open sessions (never their tokens).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeAllSessions(self, request, context):
+        """Ends every session of an account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -188,6 +239,26 @@ def add_AccountsServiceServicer_to_server(servicer, server):
             'ChangePassword': grpc.unary_unary_rpc_method_handler(
                     servicer.ChangePassword,
                     request_deserializer=accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.AuthenticateRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.AuthenticateResponse.SerializeToString,
+            ),
+            'RevokeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSession,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.RevokeSessionRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.ListSessionsRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'RevokeAllSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeAllSessions,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
     }
@@ -411,6 +482,114 @@ class AccountsService:
             target,
             '/accounts.v1.AccountsService/ChangePassword',
             accounts_dot_v1_dot_accounts__pb2.ChangePasswordRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/Authenticate',
+            accounts_dot_v1_dot_accounts__pb2.AuthenticateRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/RevokeSession',
+            accounts_dot_v1_dot_accounts__pb2.RevokeSessionRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/ListSessions',
+            accounts_dot_v1_dot_accounts__pb2.ListSessionsRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeAllSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/RevokeAllSessions',
+            accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,

@@ -1,0 +1,118 @@
+"""Login sessions: opaque bearer tokens of which only a hash is stored.
+
+A token is 256 random bits (URL-safe base64). The database keeps its SHA-256,
+so a leaked table yields no usable token; a plain fast hash is enough because
+nothing about a random 256-bit value can be guessed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from crm_accounts.models import Account, LoginSession, State
+from crm_host.auth import Principal
+
+# last_used_time is written at most this often per session: a write per call
+# would turn every authenticated read into a database write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    account_id: str
+    create_time: datetime
+    expire_time: datetime
+    last_used_time: datetime
+
+    @classmethod
+    def of(cls, row: LoginSession) -> SessionRecord:
+        return cls(row.id, row.account_id, row.create_time, row.expire_time, row.last_used_time)
+
+
+def open_session(session: Session, account_id: str, ttl: timedelta) -> tuple[str, SessionRecord]:
+    """Create a session for ``account_id``; return its token (shown once) and record."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    row = LoginSession(
+        id=str(uuid.uuid4()),
+        account_id=account_id,
+        token_hash=token_hash(token),
+        create_time=now,
+        expire_time=now + ttl,
+        last_used_time=now,
+    )
+    session.add(row)
+    return token, SessionRecord.of(row)
+
+
+def list_sessions(session: Session, account_id: str) -> list[SessionRecord]:
+    rows = session.scalars(
+        select(LoginSession)
+        .where(LoginSession.account_id == account_id, LoginSession.expire_time > datetime.now(UTC))
+        .order_by(LoginSession.create_time, LoginSession.id)
+    )
+    return [SessionRecord.of(row) for row in rows]
+
+
+def revoke(session: Session, session_id: str, account_id: str | None = None) -> int:
+    """End one session (optionally only if it belongs to ``account_id``); return how many ended."""
+    statement = delete(LoginSession).where(LoginSession.id == session_id)
+    if account_id is not None:
+        statement = statement.where(LoginSession.account_id == account_id)
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_all(session: Session, account_id: str, keep: str | None = None) -> None:
+    """End every session of ``account_id`` except ``keep``."""
+    statement = delete(LoginSession).where(LoginSession.account_id == account_id)
+    if keep is not None:
+        statement = statement.where(LoginSession.id != keep)
+    session.execute(statement)
+
+
+class SessionAuthenticator:
+    """The host's authenticator for accounts' session tokens."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def __call__(self, token: str) -> Principal | None:
+        return await asyncio.to_thread(self._resolve, token)
+
+    def _resolve(self, token: str) -> Principal | None:
+        now = datetime.now(UTC)
+        with Session(self._engine) as session, session.begin():
+            found = session.execute(
+                select(LoginSession, Account)
+                .join(Account, Account.id == LoginSession.account_id)
+                .where(LoginSession.token_hash == token_hash(token))
+            ).first()
+            if found is None:
+                return None
+            login, account = found
+            if login.expire_time <= now or account.state != State.ACTIVE:
+                return None
+            if now - login.last_used_time >= LAST_USED_RESOLUTION:
+                session.execute(
+                    update(LoginSession)
+                    .where(LoginSession.id == login.id)
+                    .values(last_used_time=now)
+                )
+            return Principal(
+                account_id=account.id,
+                roles=frozenset(account.roles.split()),
+                credential_id=login.id,
+            )
