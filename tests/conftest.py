@@ -9,7 +9,7 @@ import pytest
 import crm_accounts.plugin
 from crm_host.host import Host, HostSettings
 from crm_host.plugins import PluginManager
-from support.accounts import Accounts
+from support.accounts import PASSWORD, Accounts
 from support.databases import ENGINES, postgresql_schema
 from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, HostProcess, StartHost
 
@@ -107,10 +107,19 @@ def serve_accounts(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
         process.kill()
 
 
+ADMIN_EMAIL = "admin@example.com"
+
+
 @pytest.fixture
-async def accounts(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> Accounts:
-    """A client of a running host that serves the accounts plugin."""
+async def accounts_host(start_host: StartHost) -> Host:
+    """A running host serving the accounts plugin, with an admin account."""
     host = await start_host((crm_accounts.plugin, "accounts"))
-    return Accounts(channel_to(host))
+    controller = crm_accounts.plugin.controller_for(host.engine, CHEAP_ACCOUNTS)
+    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
+    return host
+
+
+@pytest.fixture
+async def accounts(accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel]) -> Accounts:
+    """A client of the accounts service, signed in as the admin."""
+    return await Accounts(channel_to(accounts_host)).login(ADMIN_EMAIL)

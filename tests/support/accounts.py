@@ -17,8 +17,29 @@ T = TypeVar("T")
 
 
 class Accounts:
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self.stub: Any = accounts_pb2_grpc.AccountsServiceStub(channel)
+    """Calls the accounts service, as the holder of ``token`` when one is given."""
+
+    def __init__(self, channel: grpc.aio.Channel, token: str = "") -> None:
+        self.channel = channel
+        self.token = token
+        self.stub: Any = _Authorized(accounts_pb2_grpc.AccountsServiceStub(channel), token)
+
+    def as_caller(self, token: str = "") -> Accounts:
+        """The same service, called with another token (or none)."""
+        return Accounts(self.channel, token)
+
+    async def login(self, email: str, password: str = PASSWORD) -> Accounts:
+        """Authenticate and return a client that calls as that account."""
+        reply = await self.authenticate(email, password)
+        return self.as_caller(reply.session_token)
+
+    async def authenticate(
+        self, email: str, password: str = PASSWORD
+    ) -> accounts_pb2.AuthenticateResponse:
+        reply: accounts_pb2.AuthenticateResponse = await self.stub.Authenticate(
+            accounts_pb2.AuthenticateRequest(email=email, password=password), timeout=30
+        )
+        return reply
 
     async def create(
         self,
@@ -90,6 +111,22 @@ class Accounts:
             ),
             timeout=30,
         )
+
+
+class _Authorized:
+    """A stub whose calls carry ``authorization: Bearer <token>``."""
+
+    def __init__(self, stub: Any, token: str) -> None:
+        self._stub = stub
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self._stub, method)
+
+        def invoke(request: Any, **kwargs: Any) -> Any:
+            return call(request, metadata=self._metadata, **kwargs)
+
+        return invoke
 
 
 async def fails(call: Awaitable[Any]) -> RichError:

@@ -21,6 +21,8 @@ class RichError:
     # (field, reason) of every BadRequest field violation.
     violations: list[tuple[str, str]]
     descriptions: list[str]
+    # Seconds, from google.rpc.RetryInfo; None without one.
+    retry_delay: float | None = None
 
 
 def rich_error(error: grpc.aio.AioRpcError) -> RichError:
@@ -30,7 +32,7 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
     status = status_pb2.Status.FromString(raw[0])
     assert status.code == error.code().value[0]
     assert status.message == error.details()
-    infos, bad_requests = [], []
+    infos, bad_requests, retries = [], [], []
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
@@ -40,6 +42,10 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
             bad_request = error_details_pb2.BadRequest()
             detail.Unpack(bad_request)
             bad_requests.append(bad_request)
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            retries.append(retry.retry_delay.ToTimedelta().total_seconds())
     assert len(infos) == 1, "AIP-193: exactly one ErrorInfo"
     assert len(bad_requests) <= 1, "AIP-193: each detail type at most once"
     field_violations = bad_requests[0].field_violations if bad_requests else []
@@ -51,4 +57,5 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
         metadata=dict(infos[0].metadata),
         violations=[(v.field, v.reason) for v in field_violations],
         descriptions=[v.description for v in field_violations],
+        retry_delay=retries[0] if retries else None,
     )

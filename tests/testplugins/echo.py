@@ -9,6 +9,7 @@ from typing import Any
 import grpc.aio
 
 from crm_host import hookimpl
+from crm_host.auth import principal
 from crm_host.hookspecs import RegisterService
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 
@@ -56,6 +57,7 @@ class AsyncEchoPlugin:
             servicer=self.servicer,
             add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
             descriptor=DESCRIPTOR,
+            policies={"Echo": "public"},
         )
 
 
@@ -96,4 +98,29 @@ class SyncEchoPlugin:
             servicer=self.servicer,
             add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
             descriptor=DESCRIPTOR,
+            policies={"Echo": "public"},
+        )
+
+
+class WhoAmI(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
+    """Answers with the caller's account id, as the host resolved it."""
+
+    async def Echo(self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext) -> Any:
+        caller = principal(context)
+        return _reply(caller.account_id if caller else "anonymous")
+
+
+class WhoAmIPlugin:
+    """Registers WhoAmI with the given policy for Echo, or none (default deny)."""
+
+    def __init__(self, policy: str | None) -> None:
+        self.policy = policy
+
+    @hookimpl
+    def register_services(self, register: RegisterService) -> None:
+        register(
+            servicer=WhoAmI(),
+            add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
+            descriptor=DESCRIPTOR,
+            policies={"Echo": self.policy} if self.policy else None,
         )
