@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 
 import argon2
@@ -232,6 +233,14 @@ async def test_negative_page_size_is_invalid(accounts: Accounts) -> None:
         Code.INVALID_ARGUMENT,
         [("page_size", "PAGE_SIZE_NEGATIVE")],
     )
+
+
+async def test_page_tokens_are_opaque(accounts: Accounts) -> None:
+    await make(accounts, 3, prefix="secretive")
+    token = (await accounts.page(page_size=1, order_by="name")).next_page_token
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert b"secretive" not in raw
+    assert b"name" not in raw
 
 
 async def test_foreign_garbled_and_mismatched_page_tokens(accounts: Accounts) -> None:

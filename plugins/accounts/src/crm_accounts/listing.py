@@ -2,8 +2,9 @@
 
 Pagination is keyset-based (AIP-158): the page token carries the last row's
 sort key, so pages stay stable while accounts are created or deleted, and no
-page costs more than the first. Tokens are signed: they reach clients, and the
-keyset values in them end up in SQL.
+page costs more than the first. Tokens are encrypted and authenticated
+(AES-GCM): they reach clients, the keyset values in them end up in SQL, and
+a name must not show in URLs or logs.
 
 The filter is a subset of AIP-160::
 
@@ -26,14 +27,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Literal
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -46,9 +49,9 @@ MAX_PAGE_SIZE = 1000
 FILTER_MAX_LENGTH = 1000
 
 _TOKEN_VERSION = 1
-# Keeps tokens of other features signed with the same key from passing as ours.
+# Keeps tokens of other features sealed with the same key from passing as ours.
 _TOKEN_CONTEXT = b"crm_accounts.ListAccounts.page_token\x00"
-_TAG_LENGTH = hashlib.sha256().digest_size
+_NONCE_LENGTH = 12
 _TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 _FILTER_FIELDS = ("state", "email", "name", "create_time")
@@ -214,7 +217,9 @@ def next_page_token(
         "i": last.id,
     }
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    token = base64.urlsafe_b64encode(data + _tag(data, key))
+    nonce = os.urandom(_NONCE_LENGTH)
+    sealed = AESGCM(key).encrypt(nonce, data, _TOKEN_CONTEXT)
+    token = base64.urlsafe_b64encode(nonce + sealed)
     return page, token.rstrip(b"=").decode("ascii")
 
 
@@ -575,10 +580,6 @@ def _fingerprint(conditions: Sequence[_Condition], ordering: Ordering) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def _tag(data: bytes, key: bytes) -> bytes:
-    return hmac.new(key, _TOKEN_CONTEXT + data, hashlib.sha256).digest()
-
-
 @dataclass(frozen=True)
 class _Position:
     """Where a page token says the previous page ended."""
@@ -596,10 +597,10 @@ def _decode_token(token: str, key: bytes) -> _Position | None:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except ValueError:
         return None
-    if len(raw) <= _TAG_LENGTH:
-        return None
-    data, tag = raw[:-_TAG_LENGTH], raw[-_TAG_LENGTH:]
-    if not hmac.compare_digest(tag, _tag(data, key)):
+    nonce, sealed = raw[:_NONCE_LENGTH], raw[_NONCE_LENGTH:]
+    try:
+        data = AESGCM(key).decrypt(nonce, sealed, _TOKEN_CONTEXT)
+    except (InvalidTag, ValueError):
         return None
     try:
         payload = json.loads(data)
