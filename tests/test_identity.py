@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -407,3 +408,96 @@ def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
     assert "harbor lantern" not in result.stdout + result.stderr
     [(roles,)] = query(database_url, "SELECT roles FROM accounts WHERE email = 'boss@example.com'")
     assert roles == "admin"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({}, True), ({"CRM_ALLOW_SIGNUP": "false"}, False), ({"CRM_ALLOW_SIGNUP": "on"}, True)],
+)
+def test_crm_allow_signup_is_read_from_the_environment(
+    environ: dict[str, str], expected: bool
+) -> None:
+    from crm_accounts.settings import AccountsSettings
+
+    assert AccountsSettings.from_mapping({}, environ=environ).allow_signup is expected
+    # The plugin's own setting wins over the environment.
+    explicit = AccountsSettings.from_mapping({"allow_signup": "true"}, environ=environ)
+    assert explicit.allow_signup is True
+
+
+# -- Found in review: races and oracles ------------------------------------------
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    client = await throttled_host(
+        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
+    )
+    await client.create(email="target@example.com")
+
+    async def guess(i: int) -> grpc.StatusCode:
+        try:
+            await client.authenticate("target@example.com", f"guess number {i}")
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return Code.OK
+
+    codes = await asyncio.gather(*(guess(i) for i in range(20)))
+    checked = codes.count(Code.UNAUTHENTICATED)
+    assert 1 <= checked <= 3, codes
+    assert codes.count(Code.RESOURCE_EXHAUSTED) == 20 - checked
+
+
+async def test_change_password_is_throttled_like_a_login(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    client = await throttled_host(
+        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
+    )
+    account_id = (await client.create(email="oracle@example.com")).id
+    me = await client.login("oracle@example.com")
+    for i in range(3):
+        error = await fails(me.change_password(account_id, f"guess {i}", "brand new passphrase"))
+        assert error.code == Code.UNAUTHENTICATED
+    refused = await fails(me.change_password(account_id, PASSWORD, "brand new passphrase"))
+    assert (refused.code, refused.reason) == (Code.RESOURCE_EXHAUSTED, "TOO_MANY_LOGIN_ATTEMPTS")
+
+
+async def test_disabling_ends_the_sessions_for_good(accounts: Accounts) -> None:
+    account_id, me = await member(accounts, "paused@example.com")
+    await accounts.disable(account_id)
+    await accounts.enable(account_id)
+    assert (await fails(me.get(account_id))).code == Code.UNAUTHENTICATED
+    assert (await (await accounts.login("paused@example.com")).get(account_id)).id == account_id
+
+
+async def test_a_failing_authenticator_gives_internal_without_details(
+    accounts: Accounts, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    account_id, me = await member(accounts, "broken@example.com")
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("DROP TABLE accounts_sessions"))
+    engine.dispose()
+    with caplog.at_level(logging.ERROR, logger="crm_host"):
+        error = await fails(me.get(account_id))
+    assert (error.code, error.message, error.reason) == (
+        Code.INTERNAL,
+        "internal error",
+        "INTERNAL",
+    )
+    assert "an authenticator raised an unexpected exception" in caplog.text
+    # Public methods still answer, as if the token were absent.
+    assert (await fails(me.authenticate("nobody@example.com"))).code == Code.UNAUTHENTICATED
+
+
+def test_peers_are_counted_by_address_and_ipv6_by_slash_64() -> None:
+    from crm_accounts.throttle import peer_bucket
+
+    assert peer_bucket("127.0.0.1") == "127.0.0.1"
+    assert peer_bucket("[2001:db8:1:2:3:4:5:6]") == "2001:db8:1:2::/64"
+    assert peer_bucket("[2001:db8:1:2:ffff::1]") == "2001:db8:1:2::/64"
+    assert peer_bucket("unix:/tmp/socket") == "unix:/tmp/socket"

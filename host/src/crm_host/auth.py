@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
-from crm_host.errors import HOST_DOMAIN, ServiceError
+from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Principal:
 
 Authenticator = Callable[[str], Awaitable[Principal | None]]
 """Resolves a bearer token to a principal, or None when the token is not valid."""
+
+log = logging.getLogger("crm_host.auth")
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -137,7 +141,8 @@ class Gatekeeper:
         try:
             caller = await self._resolve(metadata)
         except ServiceError:
-            # A public method works the same with or without a usable token.
+            # A public method works the same with or without a usable token,
+            # so health checks keep answering while the database is down.
             if policy.public:
                 return None
             raise
@@ -149,7 +154,13 @@ class Gatekeeper:
         if token is None:
             return None
         for authenticate in self.authenticators:
-            caller = await authenticate(token)
+            try:
+                caller = await authenticate(token)
+            except Exception as exc:
+                # An authenticator's failure (its database is down, a bug) must
+                # neither reach the client as text nor pass for "no caller".
+                log.error("an authenticator raised an unexpected exception", exc_info=exc)
+                raise dataclasses.replace(INTERNAL) from None
             if caller is not None:
                 return caller
         raise _unauthenticated("the session token is invalid or expired")

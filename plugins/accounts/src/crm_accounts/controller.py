@@ -287,16 +287,31 @@ class AccountsController:
 
         def change(session: Session) -> Account:
             changed = _conditional_update(session, key, None, {"state": state}, unless_state=state)
+            if state == State.DISABLED:
+                # Enabling again must not bring back sessions opened before.
+                sessions.revoke_all(session, key)
             return changed if changed is not None else _existing(session, key)
 
         return AccountRecord.of(await self._run(change))
 
     async def change_password(
-        self, account_id: str, current: str, new: str, keep_session: str | None = None
+        self,
+        account_id: str,
+        current: str,
+        new: str,
+        *,
+        peer: str,
+        keep_session: str | None = None,
     ) -> None:
-        """Replace the password and end the account's sessions other than ``keep_session``."""
+        """Replace the password and end the account's sessions other than ``keep_session``.
+
+        Checking the current password is throttled like a login: a stolen
+        session token must not turn this into a password-guessing oracle.
+        """
         key = parse_account_id(account_id)
         account = await self._run(lambda s: _existing(s, key))
+        watched = throttle.password_change_keys(self._settings, key, peer)
+        await self._count_attempt(watched)
         if not await self._hasher.verify(account.password_hash, current):
             raise WrongPassword
         password = validate_new_password(
@@ -315,6 +330,7 @@ class AccountsController:
             changed = _rowcount(result)
             if changed:
                 sessions.revoke_all(session, key, keep=keep_session)
+                throttle.give_back(session, watched)
             return changed
 
         if not await self._run(store):
@@ -333,11 +349,8 @@ class AccountsController:
         """
         normalized, problems = validate_email_address(email)
         canonical = canonical_email(normalized if not problems else email)
-        watched = throttle.keys(self._settings, canonical, peer)
-        now = datetime.now(UTC)
-        wait = await self._run(lambda s: throttle.retry_after(s, self._settings, watched, now))
-        if wait is not None:
-            raise TooManyAttempts(wait)
+        watched = throttle.login_keys(self._settings, canonical, peer)
+        await self._count_attempt(watched)
         dummy = await self._dummy()
         account = await self._run(
             lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
@@ -346,36 +359,69 @@ class AccountsController:
             account.password_hash if account is not None else dummy, password
         )
         if account is None or not verified or account.state != State.ACTIVE:
-            await self._run(lambda s: throttle.record_failure(s, self._settings, watched, now))
             raise InvalidCredentials
-        if self._hasher.needs_rehash(account.password_hash):
-            await self._rehash(account, password)
+        password_hash = account.password_hash
+        if self._hasher.needs_rehash(password_hash):
+            password_hash = await self._rehash(account, password)
         ttl = timedelta(seconds=self._settings.session_ttl_seconds)
 
-        def open_(session: Session) -> tuple[str, SessionRecord]:
-            throttle.clear(session, watched[0])
-            return sessions.open_session(session, account.id, ttl)
+        def open_(session: Session) -> tuple[str, SessionRecord] | None:
+            opened = sessions.open_session(session, account.id, password_hash, ttl)
+            if opened is not None:
+                throttle.give_back(session, watched)
+            return opened
 
-        token, opened = await self._run(open_)
-        logger.info("account %s opened session %s", account.id, opened.id)
-        return AccountRecord.of(account), token, opened
+        opened = await self._run(open_)
+        if opened is None:
+            # The password changed or the account was disabled meanwhile.
+            raise InvalidCredentials
+        token, record = opened
+        logger.info("account %s opened session %s", account.id, record.id)
+        return AccountRecord.of(account), token, record
+
+    async def _count_attempt(self, keys: list[throttle.Key]) -> None:
+        """Count a password check against ``keys`` before it runs, or refuse it."""
+        for _ in range(throttle.RESERVE_ATTEMPTS):
+            now = datetime.now(UTC)
+            rows = await asyncio.to_thread(throttle.read, self._engine, keys)
+            wait = throttle.retry_after(rows, self._settings, keys, now)
+            if wait is not None:
+                raise TooManyAttempts(wait)
+            try:
+                await asyncio.to_thread(
+                    throttle.count, self._engine, self._settings, keys, rows, now
+                )
+                return
+            except throttle.Conflict:
+                continue
+        # Only a flood of parallel attempts on one key gets here.
+        raise TooManyAttempts(self._settings.login_backoff_seconds)
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
         return self._dummy_hash
 
-    async def _rehash(self, account: Account, password: str) -> None:
-        """Store the password hashed with the current parameters (raised since)."""
+    async def _rehash(self, account: Account, password: str) -> str:
+        """Store the password hashed with the current parameters (raised since).
+
+        Returns the hash the account has now: the new one, or the old one when
+        a concurrent change won.
+        """
         new_hash = await self._hasher.hash(password)
-        await self._run(
-            lambda s: s.execute(
-                update(Account)
-                .where(Account.id == account.id, Account.password_hash == account.password_hash)
-                .values(password_hash=new_hash)
+        stored = await self._run(
+            lambda s: _rowcount(
+                s.execute(
+                    update(Account)
+                    .where(Account.id == account.id, Account.password_hash == account.password_hash)
+                    .values(password_hash=new_hash)
+                )
             )
         )
+        if not stored:
+            return account.password_hash
         logger.info("rehashed the password of account %s with the current parameters", account.id)
+        return new_hash
 
     async def list_sessions(self, account_id: str) -> list[SessionRecord]:
         key = parse_account_id(account_id, field="account_id")

@@ -140,7 +140,9 @@ class LoginFailures(Base):
 
     __tablename__ = "accounts_login_failures"
 
-    # "email:<canonical address>" or "peer:<address>".
+    # "email:<canonical address>|<peer>", "peer:<address>" or "account:<id>".
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped by every change: counting an attempt is a compare-and-swap on it.
+    version: Mapped[int] = mapped_column(Integer)

@@ -75,7 +75,12 @@ def caller_of(context: object) -> Principal:
     """The authenticated caller; the host admits no anonymous call to these RPCs."""
     caller = principal(context)
     if caller is None:
-        raise PermissionDenied
+        raise ServiceError(
+            code=grpc.StatusCode.UNAUTHENTICATED,
+            message="this method needs 'authorization: Bearer <session token>'",
+            reason="UNAUTHENTICATED",
+            domain=DOMAIN,
+        )
     return caller
 
 
@@ -94,8 +99,10 @@ def acting_on(context: object, account_id: str, field: str = "id") -> tuple[Prin
 
 
 def _peer_address(context: grpc.aio.ServicerContext) -> str:
-    # "ipv4:127.0.0.1:54321" or "ipv6:[::1]:54321": the port changes per connection.
-    return str(context.peer()).rsplit(":", 1)[0]
+    # "ipv4:127.0.0.1:54321" or "ipv6:[::1]:54321": drop the scheme and the
+    # port, which changes per connection.
+    address = str(context.peer()).rsplit(":", 1)[0]
+    return address.split(":", 1)[1] if address.startswith(("ipv4:", "ipv6:")) else address
 
 
 def session_message(record: SessionRecord) -> accounts_pb2.Session:
@@ -245,6 +252,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
             key,
             request.current_password,
             request.new_password,
+            peer=_peer_address(context),
             # The caller keeps the session it changed its password with.
             keep_session=caller.credential_id if own else None,
         )

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm_accounts.models import Account, LoginSession, State
@@ -42,20 +42,45 @@ class SessionRecord:
         return cls(row.id, row.account_id, row.create_time, row.expire_time, row.last_used_time)
 
 
-def open_session(session: Session, account_id: str, ttl: timedelta) -> tuple[str, SessionRecord]:
-    """Create a session for ``account_id``; return its token (shown once) and record."""
+def open_session(
+    session: Session, account_id: str, password_hash: str, ttl: timedelta
+) -> tuple[str, SessionRecord] | None:
+    """Open a session for ``account_id``: its token (shown once) and record.
+
+    Only while the account is ACTIVE and still has ``password_hash``, checked
+    in the same statement that inserts: a password change or a disable that
+    commits meanwhile leaves no session behind (None).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # Wait for a concurrent password change or disable to finish first.
+        session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    row = LoginSession(
-        id=str(uuid.uuid4()),
-        account_id=account_id,
-        token_hash=token_hash(token),
-        create_time=now,
-        expire_time=now + ttl,
-        last_used_time=now,
+    record = SessionRecord(str(uuid.uuid4()), account_id, now, now + ttl, now)
+    values = {
+        "id": record.id,
+        "account_id": account_id,
+        "token_hash": token_hash(token),
+        "create_time": record.create_time,
+        "expire_time": record.expire_time,
+        "last_used_time": record.last_used_time,
+    }
+    columns = [getattr(LoginSession, name) for name in values]
+    source = select(
+        *(
+            literal(value, type_=column.type)
+            for value, column in zip(values.values(), columns, strict=True)
+        )
+    ).where(
+        Account.id == account_id,
+        Account.password_hash == password_hash,
+        Account.state == State.ACTIVE,
     )
-    session.add(row)
-    return token, SessionRecord.of(row)
+    # RETURNING, not rowcount: INSERT does not report rowcount on every driver.
+    inserted = session.execute(
+        insert(LoginSession).from_select(list(values), source).returning(LoginSession.id)
+    ).first()
+    return (token, record) if inserted is not None else None
 
 
 def list_sessions(session: Session, account_id: str) -> list[SessionRecord]:

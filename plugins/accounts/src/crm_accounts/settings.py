@@ -58,8 +58,8 @@ class AccountsSettings:
             )
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.type == "int" and value < 1:
-                raise ValueError(f"{f.name}: must be at least 1, got {value}")
+            if f.type == "int" and not 1 <= value <= _MAX_INT_SETTING:
+                raise ValueError(f"{f.name}: must be 1 to {_MAX_INT_SETTING}, got {value}")
 
     @property
     def argon2_parameters(self) -> Parameters:
@@ -99,6 +99,10 @@ class AccountsSettings:
                 values[name] = text
         return cls(**values)  # type: ignore[arg-type]
 
+
+# About 31 years in seconds: far beyond any sensible value, and within what
+# datetime arithmetic can add to today.
+_MAX_INT_SETTING = 10**9
 
 _BOOLEANS = {
     "1": True,

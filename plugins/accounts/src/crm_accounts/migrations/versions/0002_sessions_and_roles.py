@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(1024), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_failure_time", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_accounts_login_failures"),
     )
 
