@@ -7,8 +7,8 @@ import grpc.aio
 import pytest
 
 import crm_accounts.plugin
-from crm_host.host import Host, HostSettings
-from crm_host.plugins import PluginManager
+from crm_host.host import Host
+from crm_host.testing import TestHost, start_test_host, stop_test_host
 from support.accounts import PASSWORD, Accounts
 from support.databases import ENGINES, postgresql_schema
 from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, HostProcess, StartHost
@@ -33,36 +33,22 @@ async def start_host(database_url: str) -> AsyncIterator[StartHost]:
     """Start an in-process host on a free loopback port with the given plugins.
 
     Plugins are (object, name) pairs registered directly, so installed entry
-    points never leak into these tests.
+    points never leak into these tests. The same code as crm_host.testing.
     """
-    hosts: list[Host] = []
+    hosts: list[TestHost] = []
 
     async def start(
         *plugins: tuple[object, str],
         url: str = database_url,
         accounts: Mapping[str, str] = CHEAP_ACCOUNTS,
     ) -> Host:
-        manager = PluginManager()
-        for plugin, name in plugins:
-            manager.register(plugin, name)
-        host = Host(
-            manager,
-            HostSettings(
-                listen="127.0.0.1:0",
-                database_url=url,
-                grace=5,
-                plugin_settings={"accounts": accounts},
-                migrate=True,
-            ),
-        )
-        hosts.append(host)
-        await host.start()
-        await host.wait_ready()
-        return host
+        test_host = await start_test_host(plugins, url, {"accounts": accounts})
+        hosts.append(test_host)
+        return test_host.host
 
     yield start
-    for host in hosts:
-        await host.stop(0)
+    for test_host in hosts:
+        await stop_test_host(test_host)
 
 
 @pytest.fixture
