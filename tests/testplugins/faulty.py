@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_host import hookimpl
+from crm_host.hookspecs import Require
 
 
 class StartupFails:
@@ -31,3 +32,18 @@ class Lifecycle:
     @hookimpl
     def shutdown(self) -> None:
         self.calls.append(f"shutdown {self.name}")
+
+
+class Requiring(Lifecycle):
+    """A lifecycle plugin that declares requirements."""
+
+    def __init__(
+        self, name: str, calls: list[str], plugins: list[str], host: str | None = None
+    ) -> None:
+        super().__init__(name, calls)
+        self.plugins = plugins
+        self.host = host
+
+    @hookimpl
+    def declare_requirements(self, require: Require) -> None:
+        require(plugins=self.plugins, host=self.host)

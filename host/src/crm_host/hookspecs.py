@@ -14,7 +14,7 @@ an error at start-up.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,6 +72,12 @@ class RegisterCommand(Protocol):
         run: CommandRun,
         configure: Callable[[argparse.ArgumentParser], None] | None = None,
     ) -> None: ...
+
+
+class Require(Protocol):
+    """The ``require`` callback handed to :func:`declare_requirements`."""
+
+    def __call__(self, *, plugins: Sequence[str] = (), host: str | None = None) -> None: ...
 
 
 class RegisterRole(Protocol):
@@ -172,4 +178,16 @@ def register_commands(register: RegisterCommand) -> None:
     arguments; ``run(args, engine, settings)`` does the work (it may be
     ``async def``) and returns the exit code. The host adds
     ``--database-url`` and prepares the schema as ``serve`` does first.
+    """
+
+
+@hookspec
+def declare_requirements(require: Require) -> None:
+    """Declare the plugins this plugin needs and the crm-host versions it supports.
+
+    Call ``require(plugins=["accounts"], host=">=0.1,<1")`` (either argument
+    may be left out; ``host`` is a PEP 440 version specifier). The host starts
+    plugins, and runs their migrations, after the plugins they require, and
+    refuses to start on a missing plugin, a cycle, or an unsupported host
+    version, with one line naming both sides. Runs at load time: no I/O.
     """

@@ -15,7 +15,7 @@ import grpc
 import grpc.aio
 from sqlalchemy import Engine, MetaData
 
-from crm_host import database, health, migrations, reflection
+from crm_host import __version__, database, health, migrations, reflection
 from crm_host.auth import Authenticator, Gatekeeper, Policy
 from crm_host.hookspecs import PluginSettings
 from crm_host.interceptors import HostInterceptor
@@ -64,6 +64,7 @@ class Host:
     """One gRPC server serving every loaded plugin, with health and reflection."""
 
     def __init__(self, plugins: PluginManager, settings: HostSettings) -> None:
+        plugins.resolve_requirements(__version__)
         self.plugins = plugins
         self.settings = settings
         self.registry = ServiceRegistry(

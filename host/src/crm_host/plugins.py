@@ -9,12 +9,14 @@ and call hooks plugin by plugin, so every failure names its plugin.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
 from crm_host import hookspecs
 
@@ -59,6 +61,41 @@ def _dist_label(ep: EntryPoint) -> str:
     return f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
 
 
+def _check_host_version(plugin: PluginInfo, specifier: str, host_version: str) -> None:
+    try:
+        supported = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        raise PluginError(
+            plugin, f"declares an invalid crm-host version range {specifier!r}"
+        ) from None
+    if not supported.contains(Version(host_version), prereleases=True):
+        raise PluginError(plugin, f"supports crm-host {specifier}, not crm-host {host_version}")
+
+
+def _dependency_order(requires: Mapping[str, list[str]]) -> list[str]:
+    """Plugin names with every plugin after the ones it requires; load order otherwise."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+    visiting: list[str] = []
+
+    def place(name: str) -> None:
+        if name in placed:
+            return
+        if name in visiting:
+            cycle = [*visiting[visiting.index(name) :], name]
+            raise PluginError(None, f"plugins require each other in a cycle: {' -> '.join(cycle)}")
+        visiting.append(name)
+        for dependency in requires[name]:
+            place(dependency)
+        visiting.pop()
+        placed.add(name)
+        ordered.append(name)
+
+    for name in requires:
+        place(name)
+    return ordered
+
+
 class PluginManager:
     """The host's registry of plugins and the only place that talks to pluggy."""
 
@@ -66,6 +103,7 @@ class PluginManager:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
+        self._rank: dict[str, int] = {}
 
     @property
     def plugins(self) -> list[PluginInfo]:
@@ -127,12 +165,51 @@ class PluginManager:
             name = self._pm.get_name(exc.plugin)
             raise PluginError(self._infos.get(name or ""), str(exc)) from exc
 
+    def resolve_requirements(self, host_version: str) -> None:
+        """Check every plugin's declared requirements and order plugins by them.
+
+        Dependencies come first; otherwise load order is kept.
+        """
+        requires: dict[str, list[str]] = {name: [] for name in self._infos}
+        for info, function, argnames in self._impls("declare_requirements"):
+
+            def require(
+                *, plugins: Sequence[str] = (), host: str | None = None, info: PluginInfo = info
+            ) -> None:
+                if host is not None:
+                    _check_host_version(info, host, host_version)
+                for name in plugins:
+                    if name not in self._infos:
+                        raise PluginError(info, f"requires plugin '{name}', which is not loaded")
+                    requires[info.name].append(name)
+
+            try:
+                function(**{name: require for name in argnames})
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    info, f"hook declare_requirements raised {describe(exc)}"
+                ) from exc
+        self._rank = {name: rank for rank, name in enumerate(_dependency_order(requires))}
+
+    def hook_specs(self) -> dict[str, list[str]]:
+        """Every hook of the contract with its argument names."""
+        hooks = {}
+        for name in dir(self._pm.hook):
+            caller = getattr(self._pm.hook, name)
+            if not name.startswith("_") and caller.spec is not None:
+                hooks[name] = list(caller.spec.argnames)
+        return hooks
+
     def hook_names(self, plugin: PluginInfo) -> list[str]:
         callers = self._pm.get_hookcallers(self._pm.get_plugin(plugin.name)) or []
         return sorted(caller.name for caller in callers)
 
     def _impls(self, hook: str) -> Iterator[tuple[PluginInfo, Callable[..., Any], list[str]]]:
-        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+        impls = getattr(self._pm.hook, hook).get_hookimpls()
+        # Stable: plugins of equal rank keep their load order.
+        for impl in sorted(impls, key=lambda impl: self._rank.get(impl.plugin_name, -1)):
             names = [*impl.argnames, *impl.kwargnames]
             yield self._infos[impl.plugin_name], impl.function, names
 
