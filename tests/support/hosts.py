@@ -34,12 +34,13 @@ class HostProcess:
         *args: str,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        python: str = sys.executable,
     ) -> None:
         self.lines: list[str] = []
         self.port: int | None = None
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crm_host", *args],
+            [python, "-m", "crm_host", *args],
             env={**os.environ, **(env or {})},
             cwd=cwd,
             stdin=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ from typing import Any
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from crm_host import __version__, codegen, migrations
+from crm_host import __version__, codegen, migrations, scaffold
 from crm_host.hookspecs import CommandRun
 from crm_host.host import DEFAULT_LISTEN, Host, HostError, HostSettings, plugin_settings_from_env
 from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
@@ -138,6 +138,16 @@ def _parser(
     )
     generate.add_argument(
         "--check", action="store_true", help="only report stale output; exit 1 if any"
+    )
+    scaffold_parser = commands.add_parser(
+        "new-plugin", parents=[common], help="create a new plugin to start from"
+    )
+    scaffold_parser.add_argument("name", help="the plugin's name, e.g. contacts")
+    scaffold_parser.add_argument(
+        "--directory",
+        type=Path,
+        default=Path("plugins"),
+        help="where to create it (default %(default)s)",
     )
     for plugin, group in (plugin_commands or {}).items():
         plugin_parser = commands.add_parser(plugin, help=f"commands of the {plugin} plugin")
@@ -267,11 +277,20 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def _cmd_new_plugin(args: argparse.Namespace) -> int:
+    root = scaffold.create_plugin(args.name, args.directory)
+    print(
+        f"created {root}; install it with `uv pip install -e {root}` (or add it to your workspace)"
+    )
+    return 0
+
+
 COMMANDS = {
     "serve": _cmd_serve,
     "migrate": _cmd_migrate,
     "plugins": _cmd_plugins,
     "codegen": _cmd_codegen,
+    "new-plugin": _cmd_new_plugin,
 }
 
 
@@ -319,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert plugins is not None
         [command] = [c for c in plugin_commands[args.command] if c.name == args.plugin_command]
         return _run_plugin_command(args, plugins, command)
-    except (PluginError, HostError, codegen.CodegenError) as exc:
+    except (PluginError, HostError, codegen.CodegenError, scaffold.ScaffoldError) as exc:
         if debug:
             log.exception("crm-host failed")
         print(f"crm-host: error: {exc}", file=sys.stderr)

@@ -1,0 +1,68 @@
+"""`crm-host new-plugin`: the scaffold installs, passes its own test, and serves."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc.aio
+from test_reflection import ReflectionClient
+
+from crm_host.scaffold import create_plugin
+from support.hosts import HostProcess
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, f"{args}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_a_new_plugin_passes_its_own_tests_and_is_served(tmp_path: Path) -> None:
+    uv = shutil.which("uv")
+    assert uv, "uv is needed to install the scaffolded plugin (pip install uv)"
+    plugin = create_plugin("greetings", tmp_path)
+    venv = tmp_path / "venv"
+    run(uv, "venv", "--quiet", "--python", sys.executable, venv, cwd=tmp_path)
+    python = venv / "bin" / "python"
+    install: list[str | Path] = [uv, "pip", "install", "--quiet", "--python", python]
+    run(*install, "-e", f"{ROOT / 'host'}[testing]", "-e", plugin, cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CRM_PLUGINS")}
+
+    # Its own test, unchanged.
+    output = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=plugin, env=env)
+    assert "1 passed" in output
+
+    plugins = json.loads(run(python, "-m", "crm_host", "plugins", "--json", cwd=tmp_path, env=env))
+    [greetings] = [p for p in plugins if p["name"] == "greetings"]
+    assert greetings["services"] == ["greetings.v1.GreetingsService"]
+
+    server = HostProcess(
+        "serve", "--listen", "127.0.0.1:0", cwd=tmp_path, env=env, python=str(python)
+    )
+    try:
+        port = server.wait_listening()
+
+        async def listed() -> set[str]:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                return await ReflectionClient(channel, "grpc.reflection.v1").list_services()
+
+        assert "greetings.v1.GreetingsService" in asyncio.run(listed())
+        assert server.terminate() == 0
+    finally:
+        server.kill()
