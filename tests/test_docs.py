@@ -27,3 +27,14 @@ def test_every_error_reason_is_in_docs_errors_md() -> None:
     assert len(reasons) > 20
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", (ROOT / "docs/errors.md").read_text()))
     assert sorted(reasons - documented) == []
+
+
+def test_every_hook_is_documented_with_its_signature() -> None:
+    """As datasette does: each hookspec has a heading with its exact arguments."""
+    from crm_host.plugins import PluginManager
+
+    guide = (ROOT / "docs/writing-a-plugin.md").read_text()
+    hooks = PluginManager().hook_specs()
+    assert len(hooks) >= 8
+    for name, argnames in hooks.items():
+        assert f"### `{name}({', '.join(argnames)})`" in guide, name
