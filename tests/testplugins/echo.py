@@ -45,11 +45,15 @@ class AsyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
         return _reply(request.message)
 
 
-class AsyncEchoPlugin:
-    """Registers the async servicer."""
+class EchoPlugin:
+    """Registers ``servicer`` as crmtest.v1.EchoService, with ``policy`` for Echo.
 
-    def __init__(self) -> None:
-        self.servicer = AsyncEcho()
+    ``policy=None`` declares none (default deny).
+    """
+
+    def __init__(self, servicer: Any, policy: str | None = "public") -> None:
+        self.servicer = servicer
+        self.policy = policy
 
     @hookimpl
     def register_services(self, register: RegisterService) -> None:
@@ -57,8 +61,13 @@ class AsyncEchoPlugin:
             servicer=self.servicer,
             add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
             descriptor=DESCRIPTOR,
-            policies={"Echo": "public"},
+            policies={"Echo": self.policy} if self.policy else None,
         )
+
+
+class AsyncEchoPlugin(EchoPlugin):
+    def __init__(self) -> None:
+        super().__init__(AsyncEcho())
 
 
 class SyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
@@ -86,20 +95,9 @@ class SyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
         return _reply(request.message)
 
 
-class SyncEchoPlugin:
-    """Registers the plain sync servicer."""
-
+class SyncEchoPlugin(EchoPlugin):
     def __init__(self) -> None:
-        self.servicer = SyncEcho()
-
-    @hookimpl
-    def register_services(self, register: RegisterService) -> None:
-        register(
-            servicer=self.servicer,
-            add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
-            descriptor=DESCRIPTOR,
-            policies={"Echo": "public"},
-        )
+        super().__init__(SyncEcho())
 
 
 class WhoAmI(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
@@ -110,17 +108,8 @@ class WhoAmI(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
         return _reply(caller.account_id if caller else "anonymous")
 
 
-class WhoAmIPlugin:
-    """Registers WhoAmI with the given policy for Echo, or none (default deny)."""
+class WhoAmIPlugin(EchoPlugin):
+    """WhoAmI with the given policy for Echo, or none (default deny)."""
 
     def __init__(self, policy: str | None) -> None:
-        self.policy = policy
-
-    @hookimpl
-    def register_services(self, register: RegisterService) -> None:
-        register(
-            servicer=WhoAmI(),
-            add_to_server=echo_pb2_grpc.add_EchoServiceServicer_to_server,
-            descriptor=DESCRIPTOR,
-            policies={"Echo": self.policy} if self.policy else None,
-        )
+        super().__init__(WhoAmI(), policy)
