@@ -13,21 +13,28 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from crm_host import __version__, codegen, migrations, scaffold
+from crm_host import __version__, codegen, config, logs, migrations, scaffold
 from crm_host.hookspecs import CommandRun
-from crm_host.host import DEFAULT_LISTEN, Host, HostError, HostSettings, plugin_settings_from_env
+from crm_host.host import Host, HostError, HostSettings
 from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
 
 log = logging.getLogger("crm_host")
 
 
-def _plugin_list(value: str) -> list[str]:
+def _plugin_list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
     return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _configured(args: argparse.Namespace) -> tuple[config.Config, HostSettings]:
+    effective = config.load(args, os.environ)
+    return effective, HostSettings.from_config(effective)
 
 
 @dataclass(frozen=True)
@@ -76,46 +83,25 @@ def _parser(
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    # Options from crm_host.config: flags win over CRM_* variables, which win
+    # over the --config file, which wins over defaults.
     plugin_selection = argparse.ArgumentParser(add_help=False, parents=[common])
-    plugin_selection.add_argument(
-        "--plugins",
-        type=_plugin_list,
-        default=_plugin_list(os.environ["CRM_PLUGINS"]) if "CRM_PLUGINS" in os.environ else None,
-        help="comma-separated plugins to load (env CRM_PLUGINS; default: all installed)",
-    )
-
+    config.add_arguments(plugin_selection, ("plugins",))
     database = argparse.ArgumentParser(add_help=False)
-    database.add_argument(
-        "--database-url",
-        default=os.environ.get("CRM_DATABASE_URL", HostSettings.database_url),
-        help="SQLAlchemy database URL (env CRM_DATABASE_URL; default a SQLite file, crm.db, "
-        "in the working directory)",
-    )
+    config.add_arguments(database, ("database_url",))
 
-    serve = commands.add_parser(
-        "serve", parents=[plugin_selection, database], help="run the gRPC host"
+    serve = commands.add_parser("serve", parents=[common], help="run the gRPC host")
+    config.add_arguments(serve)
+
+    show = commands.add_parser(
+        "config", parents=[common], help="print the effective configuration, secrets redacted"
     )
-    serve.add_argument(
-        "--listen",
-        default=os.environ.get("CRM_LISTEN", DEFAULT_LISTEN),
-        help=f"address to listen on (env CRM_LISTEN; default {DEFAULT_LISTEN})",
-    )
-    serve.add_argument(
-        "--migrate",
-        action="store_true",
-        default=None,
-        help="upgrade plugin schemas before serving (always done for SQLite)",
-    )
-    serve.add_argument(
-        "--grace",
-        type=float,
-        default=HostSettings.grace,
-        help="seconds in-flight calls get to finish on SIGTERM (default %(default)s)",
-    )
+    config.add_arguments(show)
 
     migrate = commands.add_parser(
         "migrate",
         parents=[plugin_selection, database],
+        conflict_handler="resolve",
         help="upgrade every loaded plugin's database schema to its latest revision",
     )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
@@ -156,7 +142,10 @@ def _parser(
         )
         for command in group:
             sub = subcommands.add_parser(
-                command.name, parents=[common, database], help=command.help
+                command.name,
+                parents=[common, plugin_selection, database],
+                conflict_handler="resolve",
+                help=command.help,
             )
             if command.configure is not None:
                 command.configure(sub)
@@ -184,20 +173,15 @@ async def _serve(host: Host) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    settings = HostSettings(
-        listen=args.listen,
-        database_url=args.database_url,
-        grace=args.grace,
-        plugin_settings=plugin_settings_from_env(os.environ),
-        migrate=args.migrate,
-    )
-    asyncio.run(_serve(Host(_load_plugins(args.plugins), settings)))
+    effective, settings = _configured(args)
+    asyncio.run(_serve(Host(_load_plugins(_plugin_list(effective["plugins"])), settings)))
     return 0
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    plugins = _load_plugins(args.plugins)
-    host = Host(plugins, HostSettings(plugin_settings=plugin_settings_from_env(os.environ)))
+    effective, settings = _configured(args)
+    plugins = _load_plugins(_plugin_list(effective["plugins"]))
+    host = Host(plugins, settings)
     asyncio.run(host.register())
     host.engine.dispose()
     services = {
@@ -234,12 +218,10 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
+    effective, settings = _configured(args)
     host = Host(
-        _load_plugins(args.plugins),
-        HostSettings(
-            database_url=args.database_url,
-            plugin_settings=plugin_settings_from_env(os.environ),
-        ),
+        _load_plugins(_plugin_list(effective["plugins"])),
+        settings,
     )
     schemas = asyncio.run(host.schemas())
     try:
@@ -259,6 +241,12 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     finally:
         host.engine.dispose()
     log.info("every plugin schema is at its latest revision")
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    effective, _ = _configured(args)
+    print(effective.render())
     return 0
 
 
@@ -288,6 +276,7 @@ def _cmd_new_plugin(args: argparse.Namespace) -> int:
 COMMANDS = {
     "serve": _cmd_serve,
     "migrate": _cmd_migrate,
+    "config": _cmd_config,
     "plugins": _cmd_plugins,
     "codegen": _cmd_codegen,
     "new-plugin": _cmd_new_plugin,
@@ -297,12 +286,8 @@ COMMANDS = {
 def _run_plugin_command(
     args: argparse.Namespace, plugins: PluginManager, command: PluginCommand
 ) -> int:
-    host = Host(
-        plugins,
-        HostSettings(
-            database_url=args.database_url, plugin_settings=plugin_settings_from_env(os.environ)
-        ),
-    )
+    _, settings = _configured(args)
+    host = Host(plugins, settings)
 
     async def run() -> int:
         await host.prepare_schema()
@@ -319,18 +304,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     first = next((word for word in words if not word.startswith("-")), None)
     debug = "--debug" in words
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # Before parsing, so that errors on the way are logged in the chosen format.
+    chosen = os.environ.get("CRM_LOG_FORMAT", "text")
+    if "--log-format" in words[:-1]:
+        chosen = words[words.index("--log-format") + 1]
+    # An invalid choice is reported by the configuration; until then, text.
+    log_format: Literal["text", "json"] = "json" if chosen == "json" else "text"
+    logs.configure(log_format, "DEBUG" if debug else "INFO")
     try:
         plugins: PluginManager | None = None
         plugin_commands: dict[str, list[PluginCommand]] = {}
         # Plugin commands need the plugins loaded; built-in ones load them themselves.
         if first is not None and first not in COMMANDS:
-            selected = os.environ.get("CRM_PLUGINS")
-            plugins = _load_plugins(None if selected is None else _plugin_list(selected))
+            plugins = _load_plugins(_plugin_list(os.environ.get("CRM_PLUGINS")))
             plugin_commands = asyncio.run(_plugin_commands(plugins))
         args = _parser(plugin_commands).parse_args(words)
         if args.command in COMMANDS:
@@ -338,7 +324,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert plugins is not None
         [command] = [c for c in plugin_commands[args.command] if c.name == args.plugin_command]
         return _run_plugin_command(args, plugins, command)
-    except (PluginError, HostError, codegen.CodegenError, scaffold.ScaffoldError) as exc:
+    except (
+        PluginError,
+        HostError,
+        config.ConfigError,
+        codegen.CodegenError,
+        scaffold.ScaffoldError,
+    ) as exc:
         if debug:
             log.exception("crm-host failed")
         print(f"crm-host: error: {exc}", file=sys.stderr)
