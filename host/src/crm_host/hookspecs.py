@@ -80,6 +80,16 @@ class Require(Protocol):
     def __call__(self, *, plugins: Sequence[str] = (), host: str | None = None) -> None: ...
 
 
+HealthCheck = Callable[[], Awaitable[bool]]
+"""An async check: True (or None) while healthy; False or an exception when not."""
+
+
+class RegisterHealthCheck(Protocol):
+    """The ``register`` callback handed to :func:`register_health_checks`."""
+
+    def __call__(self, check: HealthCheck) -> None: ...
+
+
 class RegisterRole(Protocol):
     """The ``register`` callback handed to :func:`register_roles`."""
 
@@ -190,4 +200,16 @@ def declare_requirements(require: Require) -> None:
     plugins, and runs their migrations, after the plugins they require, and
     refuses to start on a missing plugin, a cycle, or an unsupported host
     version, with one line naming both sides. Runs at load time: no I/O.
+    """
+
+
+@hookspec
+def register_health_checks(register: RegisterHealthCheck) -> None:
+    """Contribute checks of the plugin's own dependencies (a mail server, a queue...).
+
+    Call ``register(check)`` with an async callable returning True while the
+    dependency is fine. The host runs every check each
+    ``health_check_interval_seconds``; while one fails, the plugin's services
+    and the overall ``""`` status report NOT_SERVING, and they recover on their
+    own. The database is checked by the host; don't check it again.
     """

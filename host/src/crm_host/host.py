@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 import grpc
 import grpc.aio
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData
 
-from crm_host import __version__, database, health, migrations, reflection
+from crm_host import __version__, database, health, metrics, migrations, reflection
 from crm_host.auth import Authenticator, Gatekeeper, Policy
-from crm_host.hookspecs import PluginSettings
+from crm_host.config import OPTIONS, Config
+from crm_host.hookspecs import HealthCheck, PluginSettings
 from crm_host.interceptors import HostInterceptor
 from crm_host.migrations import PluginSchema
 from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
@@ -26,8 +29,6 @@ from crm_host.registry import RegisteredService, ServiceRegistry
 log = logging.getLogger("crm_host")
 
 DEFAULT_LISTEN = "[::]:50051"
-# How often readiness re-checks a database that did not answer at start-up.
-DATABASE_RETRY_SECONDS = 1.0
 
 
 class HostError(Exception):
@@ -36,28 +37,57 @@ class HostError(Exception):
 
 @dataclass(frozen=True)
 class HostSettings:
+    """What a host runs with; crm_host.config documents each field."""
+
     listen: str = DEFAULT_LISTEN
     database_url: str = database.DEFAULT_DATABASE_URL
-    # Seconds in-flight calls get to finish after SIGTERM.
     grace: float = 10.0
+    drain_delay: float = 0.0
     # Threads that run plain (non-async) handlers.
     sync_workers: int = field(default_factory=lambda: min(32, (os.cpu_count() or 1) + 4))
     plugin_settings: Mapping[str, PluginSettings] = field(default_factory=dict)
     # Upgrade plugin schemas on start: None means only for SQLite.
     migrate: bool | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
+    max_receive_message_bytes: int = 4 * 1024 * 1024
+    max_concurrent_streams: int = 100
+    keepalive_time_seconds: float = 7200.0
+    keepalive_timeout_seconds: float = 20.0
+    keepalive_min_ping_interval_seconds: float = 300.0
+    max_connection_age_seconds: float = 300.0
+    max_connection_age_grace_seconds: float = 30.0
+    health_check_interval_seconds: float = 0.5
+    # host:port for Prometheus metrics over HTTP; None serves none.
+    metrics_listen: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> HostSettings:
+        names = {f.name for f in dataclasses.fields(cls)} & {o.name for o in OPTIONS}
+        values = {name: config[name] for name in names}
+        return cls(**values, plugin_settings=config.plugin_settings())
 
     def for_plugin(self, plugin: PluginInfo) -> PluginSettings:
         return self.plugin_settings.get(plugin.name, {})
 
-
-def plugin_settings_from_env(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Per-plugin settings from ``CRM_<PLUGIN>__<KEY>`` environment variables."""
-    settings: dict[str, dict[str, str]] = {}
-    for name, value in environ.items():
-        if name.startswith("CRM_") and "__" in name:
-            plugin, key = name[len("CRM_") :].split("__", 1)
-            settings.setdefault(plugin.lower(), {})[key.lower()] = value
-    return settings
+    def server_options(self) -> list[tuple[str, int]]:
+        """grpc core channel arguments for these limits."""
+        ms = 1000
+        return [
+            # Without this a second host on a taken port would silently share it.
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_receive_message_length", self.max_receive_message_bytes),
+            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            ("grpc.keepalive_time_ms", int(self.keepalive_time_seconds * ms)),
+            ("grpc.keepalive_timeout_ms", int(self.keepalive_timeout_seconds * ms)),
+            (
+                "grpc.http2.min_ping_interval_without_data_ms",
+                int(self.keepalive_min_ping_interval_seconds * ms),
+            ),
+            ("grpc.max_connection_age_ms", int(self.max_connection_age_seconds * ms)),
+            ("grpc.max_connection_age_grace_ms", int(self.max_connection_age_grace_seconds * ms)),
+        ]
 
 
 class Host:
@@ -81,6 +111,11 @@ class Host:
         self._executor: ThreadPoolExecutor | None = None
         self._readiness: asyncio.Task[None] | None = None
         self._plugins_started = False
+        self._ready = asyncio.Event()
+        self.metrics_registry = CollectorRegistry()
+        self.metrics = metrics.Metrics(self.metrics_registry)
+        self.metrics_port: int | None = None
+        self._metrics_server: Any = None
 
     @property
     def services(self) -> list[RegisteredService]:
@@ -108,9 +143,8 @@ class Host:
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
         server = grpc.aio.server(
             migration_thread_pool=self._executor,
-            interceptors=[HostInterceptor(await self._gatekeeper())],
-            # Without this a second host on a taken port would silently share it.
-            options=[("grpc.so_reuseport", 0)],
+            interceptors=[HostInterceptor(await self._gatekeeper(), metrics=self.metrics)],
+            options=self.settings.server_options(),
         )
         names = [service.full_name for service in self.services]
         for service in self.services:
@@ -119,15 +153,36 @@ class Host:
         self.health.add_to_server(server)
         reflection.enable(server, [*names, health.SERVICE_NAME])
         try:
-            self.port = server.add_insecure_port(self.settings.listen)
+            credentials = self._credentials()
+            if credentials is None:
+                self.port = server.add_insecure_port(self.settings.listen)
+            else:
+                self.port = server.add_secure_port(self.settings.listen, credentials)
         except RuntimeError as exc:
             raise HostError(
                 f"cannot listen on {self.settings.listen}: the address is in use or invalid"
             ) from exc
+        self.metrics.watch_pool(self.engine)
+        self.metrics.plugins_loaded.set(len(self.plugins.plugins))
+        if self.settings.metrics_listen is not None:
+            try:
+                self._metrics_server, self.metrics_port = metrics.serve(
+                    self.settings.metrics_listen, self.metrics_registry
+                )
+            except OSError as exc:
+                raise HostError(
+                    f"cannot serve metrics on {self.settings.metrics_listen}: {exc.strerror}"
+                ) from exc
         await self.health.start()
         await server.start()
         self._server = server
-        self._readiness = asyncio.create_task(self._become_ready())
+        checks: list[tuple[PluginInfo, HealthCheck]] = []
+
+        def checker(info: PluginInfo) -> dict[str, Any]:
+            return {"register": lambda check: checks.append((info, check))}
+
+        await self.plugins.call_each("register_health_checks", per_plugin=checker)
+        self._readiness = asyncio.create_task(self._monitor(checks))
         log.info(
             "crm-host listening on %s (port %d) with plugins: %s",
             self.settings.listen,
@@ -181,6 +236,26 @@ class Host:
                 )
         return Gatekeeper(policies, authenticators)
 
+    def _credentials(self) -> grpc.ServerCredentials | None:
+        """TLS credentials when a certificate is configured; mutual TLS with a client CA."""
+        settings = self.settings
+        if settings.tls_cert is None or settings.tls_key is None:
+            return None
+
+        def read(path: str, what: str) -> bytes:
+            try:
+                return Path(path).read_bytes()
+            except OSError as exc:
+                raise HostError(f"cannot read the TLS {what} {path}: {exc.strerror}") from None
+
+        pair = (read(settings.tls_key, "key"), read(settings.tls_cert, "certificate"))
+        client_ca = None
+        if settings.tls_client_ca is not None:
+            client_ca = read(settings.tls_client_ca, "client CA")
+        return grpc.ssl_server_credentials(
+            [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
+        )
+
     def _settings_arg(self, info: PluginInfo) -> dict[str, Any]:
         return {"settings": self.settings.for_plugin(info)}
 
@@ -225,30 +300,70 @@ class Host:
                 + ": run `crm-host migrate` or start with --migrate"
             )
 
-    async def _become_ready(self) -> None:
+    async def _monitor(self, checks: list[tuple[PluginInfo, HealthCheck]]) -> None:
+        """Keep readiness and the service statuses in step with their dependencies.
+
+        Every health_check_interval_seconds: the database, then each plugin's
+        checks. A failing plugin check takes that plugin's services (and "")
+        NOT_SERVING; a database that does not answer takes them all.
+        """
         assert self.health is not None
+        interval = self.settings.health_check_interval_seconds
         while True:
-            try:
-                await asyncio.to_thread(database.ping, self.engine)
-                break
-            except Exception as exc:
-                log.warning("database not answering (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(DATABASE_RETRY_SECONDS)
-        await self.health.ready()
+            database_up = await self._answers(asyncio.to_thread(database.ping, self.engine))
+            failing = set()
+            for info, check in checks:
+                if not await self._answers(check()):
+                    failing.add(info)
+            serving = {
+                service.full_name: database_up and service.plugin not in failing
+                for service in self.services
+            }
+            serving[health.OVERALL] = database_up and not failing
+            for name in await self.health.update(serving):
+                log.log(
+                    logging.INFO if serving[name] else logging.WARNING,
+                    "health of %r: %s",
+                    name,
+                    "SERVING" if serving[name] else "NOT_SERVING",
+                )
+            if serving[health.OVERALL]:
+                self._ready.set()
+            await asyncio.sleep(interval)
+
+    async def _answers(self, probe: Awaitable[object]) -> bool:
+        """Whether ``probe`` finishes without error within a few check intervals."""
+        try:
+            result = await asyncio.wait_for(
+                probe, timeout=max(1.0, 4 * self.settings.health_check_interval_seconds)
+            )
+        except Exception as exc:
+            log.debug("health probe failed: %s", describe(exc))
+            return False
+        return result is not False
 
     async def wait_ready(self) -> None:
-        if self._readiness is not None:
-            await asyncio.shield(self._readiness)
+        """Until readiness has been SERVING once."""
+        await self._ready.wait()
 
     async def stop(self, grace: float | None = None) -> None:
         """Report NOT_SERVING, let in-flight calls finish, then shut the plugins down."""
+        drain = grace is None
         grace = self.settings.grace if grace is None else grace
         if self._readiness is not None:
             self._readiness.cancel()
         if self.health is not None:
             await self.health.shut_down()
+            if drain and self.settings.drain_delay:
+                # Load balancers and Kubernetes need a moment to see NOT_SERVING
+                # and send new calls elsewhere; until then keep serving them.
+                log.info("draining: NOT_SERVING for %ss before stopping", self.settings.drain_delay)
+                await asyncio.sleep(self.settings.drain_delay)
         if self._server is not None:
             await self._server.stop(grace)
+        if self._metrics_server is not None:
+            await asyncio.to_thread(metrics.stop, self._metrics_server)
+            self._metrics_server = None
         if self._plugins_started:
             await self.plugins.call_each(
                 "shutdown",

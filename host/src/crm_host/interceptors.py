@@ -1,10 +1,14 @@
-"""The host's server interceptor: access control, one log line per call, no leaked exceptions.
+"""The host's server interceptor: access control, request ids, one log line per call, metrics.
 
 An aio interceptor only sees the method name; to see how a call ends we wrap
 the handler's behaviour, keeping its kind: coroutine functions and async
 generators stay async, and plain functions stay plain, so that grpc still runs
 them on its worker threads (#28728 shows what breaks when a wrapper changes
 the kind).
+
+Handlers get the call's context through a thin proxy that keeps the
+``x-request-id`` trailer in whatever trailing metadata the handler sets or
+aborts with, so the client gets it on every answer.
 """
 
 from __future__ import annotations
@@ -14,25 +18,36 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import grpc.aio
 
+from crm_host import logs
 from crm_host.auth import Gatekeeper, Principal, acting_as
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
+
+if TYPE_CHECKING:
+    # Only for types: the host runs without prometheus_client when no Metrics is given.
+    from crm_host.metrics import CallLabels, Metrics
 
 log = logging.getLogger("crm_host.rpc")
 
 INTERNAL_STATUS = INTERNAL.to_status()
 
 Behavior = Callable[..., Any]
+Metadata = Sequence[tuple[str, Any]]
 
 
 class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Admits or refuses each call, then logs method, code and duration; never the payload.
+
+    Every call gets a request id: the caller's ``x-request-id`` when it is
+    acceptable (see :func:`crm_host.logs.valid_request_id`), else a new one. It
+    is bound for the whole call (:func:`crm_host.logs.request_id`, and every
+    log line of the call) and returned in the ``x-request-id`` trailer.
 
     The :class:`~crm_host.auth.Gatekeeper` resolves the caller once per call;
     handlers read it with :func:`crm_host.auth.principal`. A
@@ -40,10 +55,13 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     with its status and rich details. Any other exception that is not a
     deliberate abort is logged with its traceback and answered with INTERNAL
     and fixed details, so no exception text, SQL or path reaches the client.
+
+    With ``metrics``, each call is counted and timed there.
     """
 
-    def __init__(self, gatekeeper: Gatekeeper) -> None:
+    def __init__(self, gatekeeper: Gatekeeper, metrics: Metrics | None = None) -> None:
         self._gatekeeper = gatekeeper
+        self._metrics = metrics
 
     async def intercept_service(
         self,
@@ -54,43 +72,65 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None:
             return None
         method: str = handler_call_details.method
-        admission = _Admission()
-        try:
-            admission.caller = await self._gatekeeper.admit(
-                method, handler_call_details.invocation_metadata
+        metadata = handler_call_details.invocation_metadata
+        admission = _Admission(method=method, request_id=logs.request_id_from(metadata))
+        if self._metrics is not None:
+            admission.metrics = self._metrics
+            admission.labels = self._metrics.labels(
+                method, handler.request_streaming, handler.response_streaming
             )
-        except ServiceError as refusal:
-            admission.refusal = refusal
+        # Authenticators may log; their lines belong to this call too.
+        with logs.bound_request_id(admission.request_id):
+            try:
+                admission.caller = await self._gatekeeper.admit(method, metadata)
+            except ServiceError as refusal:
+                admission.refusal = refusal
         for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
             behavior = getattr(handler, kind)
             if behavior is not None:
                 # Requests are decoded inside the wrapper: grpc's own decoding
                 # failure answers UNKNOWN with the parser's exception text.
-                decode = _decoder(handler.request_deserializer, method)
+                decode = _decoder(handler.request_deserializer, admission)
                 if not handler.request_streaming:
-                    wrapped = _wrap(behavior, method, admission, decode)
+                    wrapped = _wrap(behavior, admission, decode)
                 elif inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior):
-                    wrapped = _wrap(behavior, method, admission, _async_stream_decoder(decode))
+                    wrapped = _wrap(behavior, admission, _async_stream_decoder(decode))
                 else:
-                    wrapped = _wrap(behavior, method, admission, _stream_decoder(decode))
+                    wrapped = _wrap(behavior, admission, _stream_decoder(decode))
                 return handler._replace(**{kind: wrapped, "request_deserializer": None})
         return handler
 
 
 @dataclass
 class _Admission:
+    """What the interceptor learnt about a call before its handler runs."""
+
+    method: str
+    request_id: str
     caller: Principal | None = None
     refusal: ServiceError | None = None
+    metrics: Metrics | None = None
+    labels: CallLabels | None = None
+
+    def received(self) -> None:
+        if self.metrics is not None and self.labels is not None:
+            self.metrics.message_received(self.labels)
+
+    def sent(self) -> None:
+        if self.metrics is not None and self.labels is not None:
+            self.metrics.message_sent(self.labels)
 
 
 class _Call:
-    """Tracks one call from start to its log line."""
+    """Tracks one call from start to its log line and metrics."""
 
-    def __init__(self, method: str, context: Any) -> None:
-        self.method = method
+    def __init__(self, admission: _Admission, context: _ContextProxy) -> None:
+        self.admission = admission
         self.context = context
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
+        if admission.metrics is not None and admission.labels is not None:
+            admission.metrics.call_started(admission.labels)
 
     def failed(self, exc: BaseException) -> grpc.Status | None:
         """Record how ``exc`` ends the call; return the status to answer with, if any."""
@@ -104,64 +144,121 @@ class _Call:
             self.code = grpc.StatusCode.CANCELLED
             return None
         self.code = grpc.StatusCode.INTERNAL
-        log.error("rpc %s raised an unexpected exception", self.method, exc_info=exc)
+        log.error("rpc %s raised an unexpected exception", self.admission.method, exc_info=exc)
         return INTERNAL_STATUS
 
     def finish(self) -> None:
         code = self.code or self.context.code() or grpc.StatusCode.OK
-        elapsed_ms = (time.perf_counter() - self.started) * 1000
-        log.info("rpc %s %s %.1fms", self.method, code.name, elapsed_ms)
+        elapsed = time.perf_counter() - self.started
+        admission = self.admission
+        log.info(
+            "rpc %s %s %.1fms",
+            admission.method,
+            code.name,
+            elapsed * 1000,
+            # Also as fields, so JSON logs can be queried without parsing the message.
+            extra={
+                "request_id": admission.request_id,
+                "grpc_method": admission.method,
+                "grpc_code": code.name,
+                "duration_ms": round(elapsed * 1000, 3),
+            },
+        )
+        if admission.metrics is not None and admission.labels is not None:
+            admission.metrics.call_handled(admission.labels, code, elapsed)
 
 
 @contextlib.asynccontextmanager
-async def _observed(
-    method: str, context: grpc.aio.ServicerContext, admission: _Admission
-) -> AsyncIterator[None]:
-    call = _Call(method, context)
-    try:
-        if admission.refusal is not None:
-            raise admission.refusal
-        with acting_as(admission.caller):
-            yield
-    except BaseException as exc:
-        status = call.failed(exc)
-        if status is not None:
-            await context.abort(status.code, status.details, status.trailing_metadata)
-        raise
-    finally:
-        call.finish()
+async def _observed(admission: _Admission, context: _AsyncContext) -> AsyncIterator[None]:
+    with logs.bound_request_id(admission.request_id):
+        call = _Call(admission, context)
+        try:
+            context.set_trailing_metadata(())
+            if admission.refusal is not None:
+                raise admission.refusal
+            with acting_as(admission.caller):
+                yield
+        except BaseException as exc:
+            status = call.failed(exc)
+            if status is not None:
+                await context.abort(status.code, status.details, status.trailing_metadata)
+            raise
+        finally:
+            call.finish()
 
 
 @contextlib.contextmanager
-def _observed_sync(method: str, context: _SyncContext, admission: _Admission) -> Iterator[None]:
-    call = _Call(method, context)
-    try:
-        if admission.refusal is not None:
-            raise admission.refusal
-        # Plain handlers run on worker threads, each with a context of its own.
-        with acting_as(admission.caller):
-            yield
-    except BaseException as exc:
-        status = call.failed(exc)
-        if status is not None:
-            context.abort(status.code, status.details, status.trailing_metadata)
-        raise
-    finally:
-        call.finish()
+def _observed_sync(admission: _Admission, context: _SyncContext) -> Iterator[None]:
+    # Plain handlers run on worker threads, each with a context of its own.
+    with logs.bound_request_id(admission.request_id):
+        call = _Call(admission, context)
+        try:
+            context.set_trailing_metadata(())
+            if admission.refusal is not None:
+                raise admission.refusal
+            with acting_as(admission.caller):
+                yield
+        except BaseException as exc:
+            status = call.failed(exc)
+            if status is not None:
+                context.abort(status.code, status.details, status.trailing_metadata)
+            raise
+        finally:
+            call.finish()
 
 
-class _SyncContext:
-    """Passes a sync handler's context through, remembering the status code it sets.
+class _ContextProxy:
+    """Passes a handler's context through, adding ``x-request-id`` to its trailers."""
 
-    grpc's context for sync handlers on an aio server cannot report its code.
-    """
-
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, admission: _Admission) -> None:
         self._context = context
-        self._code: grpc.StatusCode | None = None
+        self._admission = admission
+        self._trailers: tuple[tuple[str, Any], ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
+
+    def code(self) -> grpc.StatusCode | None:
+        code: grpc.StatusCode | None = self._context.code()
+        return code
+
+    def _with_request_id(self, metadata: Metadata | None) -> tuple[tuple[str, Any], ...]:
+        merged = tuple(metadata or ())
+        if not any(key == logs.REQUEST_ID_KEY for key, _ in merged):
+            merged += ((logs.REQUEST_ID_KEY, self._admission.request_id),)
+        return merged
+
+    def set_trailing_metadata(self, trailing_metadata: Metadata) -> None:
+        self._trailers = self._with_request_id(trailing_metadata)
+        self._context.set_trailing_metadata(self._trailers)
+
+    def _abort_trailers(self, trailing_metadata: Metadata | None) -> tuple[tuple[str, Any], ...]:
+        # grpc keeps the trailers set before when abort gets none; so do we.
+        if not trailing_metadata:
+            return self._trailers or self._with_request_id(())
+        return self._with_request_id(trailing_metadata)
+
+
+class _AsyncContext(_ContextProxy):
+    async def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Metadata = ()
+    ) -> Any:
+        return await self._context.abort(code, details, self._abort_trailers(trailing_metadata))
+
+    async def abort_with_status(self, status: grpc.Status) -> Any:
+        return await self.abort(status.code, status.details, status.trailing_metadata)
+
+    async def write(self, message: Any) -> None:
+        await self._context.write(message)
+        self._admission.sent()
+
+
+class _SyncContext(_ContextProxy):
+    """Also remembers the status code: grpc's context for sync handlers cannot report it."""
+
+    def __init__(self, context: Any, admission: _Admission) -> None:
+        super().__init__(context, admission)
+        self._code: grpc.StatusCode | None = None
 
     def code(self) -> grpc.StatusCode | None:
         return self._code
@@ -170,13 +267,21 @@ class _SyncContext:
         self._code = code
         self._context.set_code(code)
 
-    def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()) -> Any:
+    def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Metadata = ()
+    ) -> Any:
         self._code = code
-        return self._context.abort(code, details, trailing_metadata)
+        return self._context.abort(code, details, self._abort_trailers(trailing_metadata))
+
+    def abort_with_status(self, status: grpc.Status) -> Any:
+        return self.abort(status.code, status.details, status.trailing_metadata)
 
 
-def _decoder(deserializer: Callable[[bytes], Any] | None, method: str) -> Callable[[Any], Any]:
+def _decoder(
+    deserializer: Callable[[bytes], Any] | None, admission: _Admission
+) -> Callable[[Any], Any]:
     def decode(raw: Any) -> Any:
+        admission.received()
         if deserializer is None:
             return raw
         try:
@@ -184,7 +289,7 @@ def _decoder(deserializer: Callable[[bytes], Any] | None, method: str) -> Callab
         except Exception:
             raise ServiceError(
                 code=grpc.StatusCode.INVALID_ARGUMENT,
-                message=f"the request is not a valid message for {method}",
+                message=f"the request is not a valid message for {admission.method}",
                 reason="MALFORMED_REQUEST",
                 domain=HOST_DOMAIN,
             ) from None
@@ -208,40 +313,49 @@ def _stream_decoder(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return messages
 
 
-def _wrap(
-    behavior: Behavior, method: str, admission: _Admission, decode: Callable[[Any], Any]
-) -> Behavior:
+def _wrap(behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]) -> Behavior:
     if inspect.isasyncgenfunction(behavior):
 
         async def async_stream(
-            request: Any, context: grpc.aio.ServicerContext
+            request: Any, grpc_context: grpc.aio.ServicerContext
         ) -> AsyncIterator[Any]:
-            async with _observed(method, context, admission):
+            context = _AsyncContext(grpc_context, admission)
+            async with _observed(admission, context):
                 async for response in behavior(decode(request), context):
                     yield response
+                    admission.sent()
 
         return async_stream
 
     if inspect.iscoroutinefunction(behavior):
 
-        async def async_call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with _observed(method, context, admission):
-                return await behavior(decode(request), context)
+        async def async_call(request: Any, grpc_context: grpc.aio.ServicerContext) -> Any:
+            context = _AsyncContext(grpc_context, admission)
+            async with _observed(admission, context):
+                response = await behavior(decode(request), context)
+                if response is not None:
+                    admission.sent()
+                return response
 
         return async_call
 
     if inspect.isgeneratorfunction(behavior):
 
         def sync_stream(request: Any, grpc_context: Any) -> Iterator[Any]:
-            context = _SyncContext(grpc_context)
-            with _observed_sync(method, context, admission):
-                yield from behavior(decode(request), context)
+            context = _SyncContext(grpc_context, admission)
+            with _observed_sync(admission, context):
+                for response in behavior(decode(request), context):
+                    yield response
+                    admission.sent()
 
         return sync_stream
 
     def sync_call(request: Any, grpc_context: Any) -> Any:
-        context = _SyncContext(grpc_context)
-        with _observed_sync(method, context, admission):
-            return behavior(decode(request), context)
+        context = _SyncContext(grpc_context, admission)
+        with _observed_sync(admission, context):
+            response = behavior(decode(request), context)
+            if response is not None:
+                admission.sent()
+            return response
 
     return sync_call

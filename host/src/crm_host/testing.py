@@ -28,7 +28,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import grpc.aio
 
@@ -92,8 +92,12 @@ async def start_test_host(
     plugins: Iterable[PluginSpec],
     database_url: str,
     settings: Mapping[str, PluginSettings] | None = None,
+    **host_settings: Any,
 ) -> TestHost:
-    """Start a host on 127.0.0.1 with exactly ``plugins``; stop it with stop_test_host."""
+    """Start a host on 127.0.0.1 with exactly ``plugins``; stop it with stop_test_host.
+
+    ``host_settings`` override HostSettings fields, e.g. ``drain_delay=1``.
+    """
     manager = PluginManager()
     named = [p for p in plugins if isinstance(p, str)]
     if named:
@@ -111,6 +115,7 @@ async def start_test_host(
             grace=5,
             plugin_settings=dict(settings or {}),
             migrate=True,
+            **host_settings,
         ),
     )
     try:

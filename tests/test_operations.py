@@ -1,0 +1,239 @@
+"""Operations: readiness that tracks dependencies, drain, TLS, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import grpc
+import grpc.aio
+import pytest
+import sqlalchemy
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+import crm_accounts.plugin
+from crm_host import hookimpl
+from crm_host.hookspecs import RegisterHealthCheck
+from crm_host.host import Host
+from crm_host.testing import start_test_host, stop_test_host
+from support.databases import POSTGRESQL_URL, postgresql_schema
+from support.hosts import CHEAP_ACCOUNTS, StartHost
+from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
+from testplugins.echo import AsyncEchoPlugin
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class MailServer(AsyncEchoPlugin):
+    """Echo plus a health check whose answer the test controls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = True
+
+    @hookimpl
+    def register_health_checks(self, register: RegisterHealthCheck) -> None:
+        async def check() -> bool:
+            return self.up
+
+        register(check)
+
+
+async def statuses(channel: grpc.aio.Channel, service: str) -> AsyncIterator[int]:
+    async for reply in health_pb2_grpc.HealthStub(channel).Watch(
+        health_pb2.HealthCheckRequest(service=service)
+    ):
+        yield int(reply.status)
+
+
+async def next_status(stream: AsyncIterator[int]) -> int:
+    # A hang guard, not a measurement: transitions come within one check interval.
+    return await asyncio.wait_for(anext(stream), timeout=30)
+
+
+async def test_a_failing_plugin_check_turns_its_services_and_readiness_not_serving(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    plugin = MailServer()
+    channel = channel_to(await start_host((plugin, "mail")))
+    service = statuses(channel, "crmtest.v1.EchoService")
+    overall = statuses(channel, "")
+    assert await next_status(service) == SERVING
+    assert await next_status(overall) == SERVING
+    plugin.up = False
+    assert await next_status(service) == NOT_SERVING
+    assert await next_status(overall) == NOT_SERVING
+    liveness = await health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service="liveness")
+    )
+    assert liveness.status == SERVING
+    plugin.up = True
+    assert await next_status(service) == SERVING
+    assert await next_status(overall) == SERVING
+
+
+@pytest.mark.skipif(not POSTGRESQL_URL, reason="CRM_TEST_DATABASE_URL is not set")
+async def test_readiness_follows_the_database_down_and_back_up() -> None:
+    """The host's own database role is locked out and its connections killed."""
+    role = f"crm_outage_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
+
+    def sql(statement: str, **params: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(statement), params)
+
+    with postgresql_schema() as url:
+        schema = str(sqlalchemy.engine.make_url(url).query["options"]).split("=", 1)[1]
+        sql(f'CREATE ROLE "{role}" LOGIN')
+        sql(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
+        host_url = sqlalchemy.engine.make_url(url).set(username=role)
+        test_host = await start_test_host(
+            [(crm_accounts.plugin, "accounts")],
+            host_url.render_as_string(hide_password=False),
+            {"accounts": CHEAP_ACCOUNTS},
+        )
+        try:
+            overall = statuses(test_host.channel, "")
+            assert await next_status(overall) == SERVING
+            sql(f'ALTER ROLE "{role}" NOLOGIN')
+            sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r", r=role)
+            assert await next_status(overall) == NOT_SERVING
+            sql(f'ALTER ROLE "{role}" LOGIN')
+            assert await next_status(overall) == SERVING
+        finally:
+            await stop_test_host(test_host)
+            sql(f'DROP OWNED BY "{role}"')
+            sql(f'DROP ROLE "{role}"')
+    admin.dispose()
+
+
+async def test_stop_drains_before_it_stops_taking_calls(database_url: str) -> None:
+    test_host = await start_test_host([(AsyncEchoPlugin(), "echo")], database_url, drain_delay=1)
+    echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
+    overall = statuses(test_host.channel, "")
+    assert await next_status(overall) == SERVING
+    stopping = asyncio.ensure_future(test_host.host.stop())
+    assert await next_status(overall) == NOT_SERVING
+    # Still draining: calls from clients that have not noticed yet are served.
+    assert (await echo.Echo(echo_pb2.EchoRequest(message="late"), timeout=10)).message == "late"
+    await stopping
+    await test_host.channel.close()
+
+
+async def test_an_oversize_message_is_resource_exhausted(database_url: str) -> None:
+    test_host = await start_test_host(
+        [(AsyncEchoPlugin(), "echo")], database_url, max_receive_message_bytes=1024
+    )
+    try:
+        echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
+        assert (await echo.Echo(echo_pb2.EchoRequest(message="x" * 100))).message
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await echo.Echo(echo_pb2.EchoRequest(message="x" * 5000), timeout=10)
+        assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        await stop_test_host(test_host)
+
+
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
+    ca: bool,
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer[0].subject if issuer else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+
+
+def _pem(value: x509.Certificate | ec.EllipticCurvePrivateKey) -> bytes:
+    if isinstance(value, x509.Certificate):
+        return value.public_bytes(serialization.Encoding.PEM)
+    return value.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, made now."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("crm test CA", ca_key, None, ca=True)
+    files: dict[str, Path] = {}
+    for name, value in [("ca", ca)]:
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_bytes(_pem(value))
+    for role in ("server", "client"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = _certificate(f"crm {role}", key, (ca, ca_key), ca=False)
+        files[f"{role}_cert"] = tmp_path / f"{role}.pem"
+        files[f"{role}_cert"].write_bytes(_pem(certificate))
+        files[f"{role}_key"] = tmp_path / f"{role}-key.pem"
+        files[f"{role}_key"].write_bytes(_pem(key))
+    return files
+
+
+async def echo_over(channel: grpc.aio.Channel) -> grpc.StatusCode:
+    try:
+        await echo_pb2_grpc.EchoServiceStub(channel).Echo(
+            echo_pb2.EchoRequest(message="hi"), timeout=10
+        )
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+@pytest.mark.parametrize("mutual", [False, True], ids=["tls", "mtls"])
+async def test_tls_and_mutual_tls(database_url: str, pki: dict[str, Path], mutual: bool) -> None:
+    test_host = await start_test_host(
+        [(AsyncEchoPlugin(), "echo")],
+        database_url,
+        tls_cert=str(pki["server_cert"]),
+        tls_key=str(pki["server_key"]),
+        tls_client_ca=str(pki["ca"]) if mutual else None,
+    )
+    address = f"127.0.0.1:{test_host.port}"
+    ca = pki["ca"].read_bytes()
+    client_pair = {
+        "private_key": pki["client_key"].read_bytes(),
+        "certificate_chain": pki["client_cert"].read_bytes(),
+    }
+    try:
+        with_cert = grpc.ssl_channel_credentials(ca, **client_pair)
+        async with grpc.aio.secure_channel(address, with_cert) as channel:
+            assert await echo_over(channel) == grpc.StatusCode.OK
+        without_cert = grpc.ssl_channel_credentials(ca)
+        async with grpc.aio.secure_channel(address, without_cert) as channel:
+            expected = grpc.StatusCode.UNAVAILABLE if mutual else grpc.StatusCode.OK
+            assert await echo_over(channel) == expected
+        async with grpc.aio.insecure_channel(address) as channel:
+            assert await echo_over(channel) == grpc.StatusCode.UNAVAILABLE
+    finally:
+        await stop_test_host(test_host)
