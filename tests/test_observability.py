@@ -428,21 +428,15 @@ def test_a_metrics_address_without_a_port_is_refused() -> None:
         metrics.parse_address("localhost")
 
 
-HOST_WIRED = "metrics_listen" in {f.name for f in dataclasses.fields(HostSettings)}
-
-
-@pytest.mark.skipif(not HOST_WIRED, reason="HostSettings.metrics_listen is not wired yet")
 async def test_the_host_serves_metrics_when_given_an_address(database_url: str) -> None:
-    """The proposed Host API: HostSettings.metrics_listen, Host.metrics_port."""
     manager = PluginManager()
     manager.register(crm_accounts.plugin, "accounts")
-    proposed: dict[str, Any] = {"metrics_listen": "127.0.0.1:0"}
     settings = HostSettings(
         listen="127.0.0.1:0",
         database_url=database_url,
         migrate=True,
         plugin_settings={"accounts": {"argon2_profile": "insecure-test-only"}},
-        **proposed,
+        metrics_listen="127.0.0.1:0",
     )
     host = Host(manager, settings)
     try:
@@ -453,8 +447,8 @@ async def test_the_host_serves_metrics_when_given_an_address(database_url: str) 
             await client.create()
             with pytest.raises(grpc.aio.AioRpcError):
                 await client.create()
-        port: int = host.metrics_port  # type: ignore[attr-defined]
-        result = await asyncio.to_thread(scrape, port)
+        assert host.metrics_port is not None
+        result = await asyncio.to_thread(scrape, host.metrics_port)
     finally:
         await host.stop(0)
     labels = {

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 import grpc
 import grpc.aio
 import pytest
 
-from support.accounts import Accounts
+from crm_accounts._proto.accounts.v1 import accounts_pb2
+from support.accounts import PASSWORD, Accounts
 from support.databases import POSTGRESQL_URL, postgresql_schema
-from support.hosts import HostProcess
+from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
 
 pytestmark = pytest.mark.skipif(not POSTGRESQL_URL, reason="CRM_TEST_DATABASE_URL is not set")
 
@@ -47,3 +55,106 @@ def test_fifty_creates_of_one_email_across_two_hosts_give_exactly_one_account(
         assert codes.count(grpc.StatusCode.ALREADY_EXISTS) == 49
         for host in hosts:
             assert host.terminate() == 0
+
+
+def test_three_replicas_round_robin_survive_one_being_stopped(
+    serve_accounts: Callable[..., HostProcess],
+) -> None:
+    """Mixed load over three hosts; one gets SIGTERM mid-run; nothing acknowledged is lost."""
+    with postgresql_schema() as url:
+        drain = ("--drain-delay", "1")
+        hosts = [serve_accounts("--database-url", url, "--migrate", *drain)]
+        hosts += [serve_accounts("--database-url", url, *drain) for _ in range(2)]
+        create_admin(url)
+        target = "ipv4:" + ",".join(f"127.0.0.1:{h.port}" for h in hosts)
+        ports = [h.port for h in hosts if h.port is not None]
+        outcome = asyncio.run(mixed_load(target, hosts[1], ports))
+        assert outcome.unexpected == [], outcome.unexpected
+        assert len(outcome.acknowledged) > 20
+        assert hosts[1].process.returncode == 0
+        for host in (hosts[0], hosts[2]):
+            assert host.terminate() == 0
+
+
+def create_admin(url: str) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm_host",
+            "accounts",
+            "create-admin",
+            "--email",
+            "admin@example.com",
+            "--database-url",
+            url,
+        ],
+        input=f"{PASSWORD}\n",
+        env={**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+@dataclass
+class Outcome:
+    acknowledged: dict[str, str] = field(default_factory=dict)  # email -> id
+    unexpected: list[str] = field(default_factory=list)
+
+
+# A call that reached a replica while it shut down is refused with one of these
+# and retried; the request_id makes a retried create safe.
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
+
+
+async def mixed_load(target: str, victim: HostProcess, ports: list[int]) -> Outcome:
+    outcome = Outcome()
+    options = [("grpc.lb_policy_name", "round_robin")]
+    async with grpc.aio.insecure_channel(target, options=options) as channel:
+        admin = await Accounts(channel).login("admin@example.com")
+
+        async def call(make: Callable[[], Awaitable[object]]) -> object | None:
+            for _ in range(10):
+                try:
+                    return await make()
+                except grpc.aio.AioRpcError as error:
+                    if error.code() not in RETRYABLE:
+                        outcome.unexpected.append(f"{error.code().name}: {error.details()}")
+                        return None
+                    await asyncio.sleep(0.1)
+            outcome.unexpected.append("still unavailable after 10 tries")
+            return None
+
+        async def worker(n: int) -> None:
+            for i in range(12):
+                email = f"w{n}-{i}@example.com"
+                request_id = str(uuid.uuid4())
+                created = await call(partial(admin.create, email=email, request_id=request_id))
+                if created is None:
+                    continue
+                account_id = created.id  # type: ignore[attr-defined]
+                outcome.acknowledged[email] = account_id
+                await call(partial(admin.get, account_id))
+                renamed = accounts_pb2.Account(id=account_id, name=f"Worker {n}")
+                await call(partial(admin.update, renamed, ["name"]))
+                await call(partial(admin.page, page_size=5))
+
+        async def stop_victim() -> None:
+            await asyncio.sleep(0.5)
+            victim.process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(victim.wait)
+
+        await asyncio.gather(*(worker(n) for n in range(6)), stop_victim())
+
+    # Every acknowledged account, readable from every replica still running.
+    for port in ports:
+        if port == victim.port:
+            continue
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as direct:
+            reader = Accounts(direct, admin.token)
+            for email, account_id in outcome.acknowledged.items():
+                account = await reader.get(account_id)
+                assert account.email == email
+    return outcome
