@@ -25,6 +25,7 @@ from crm_host.hookspecs import RegisterHealthCheck
 from crm_host.host import Host
 from crm_host.testing import start_test_host, stop_test_host
 from support.databases import POSTGRESQL_URL, postgresql_schema
+from support.errors import rich_error
 from support.hosts import CHEAP_ACCOUNTS, StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import AsyncEchoPlugin
@@ -236,4 +237,27 @@ async def test_tls_and_mutual_tls(database_url: str, pki: dict[str, Path], mutua
         async with grpc.aio.insecure_channel(address) as channel:
             assert await echo_over(channel) == grpc.StatusCode.UNAVAILABLE
     finally:
+        await stop_test_host(test_host)
+
+
+async def test_calls_without_a_deadline_get_the_default_one(database_url: str) -> None:
+    plugin = AsyncEchoPlugin()
+    test_host = await start_test_host(
+        [(plugin, "echo")], database_url, default_deadline_seconds=0.2
+    )
+    try:
+        echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            # "hold" never answers until released: only a deadline ends it.
+            await echo.Echo(echo_pb2.EchoRequest(message="hold"))
+        error = rich_error(failure.value)
+        assert (error.code, error.reason, error.metadata) == (
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            "DEFAULT_DEADLINE_EXCEEDED",
+            {"deadlineSeconds": "0.2"},
+        )
+        # The host is unharmed and answers the next call.
+        assert (await echo.Echo(echo_pb2.EchoRequest(message="ok"))).message == "ok"
+    finally:
+        plugin.servicer.release.set()
         await stop_test_host(test_host)

@@ -58,6 +58,7 @@ class HostSettings:
     keepalive_min_ping_interval_seconds: float = 300.0
     max_connection_age_seconds: float = 300.0
     max_connection_age_grace_seconds: float = 30.0
+    default_deadline_seconds: float = 30.0
     health_check_interval_seconds: float = 0.5
     # host:port for Prometheus metrics over HTTP; None serves none.
     metrics_listen: str | None = None
@@ -143,7 +144,13 @@ class Host:
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
         server = grpc.aio.server(
             migration_thread_pool=self._executor,
-            interceptors=[HostInterceptor(await self._gatekeeper(), metrics=self.metrics)],
+            interceptors=[
+                HostInterceptor(
+                    await self._gatekeeper(),
+                    metrics=self.metrics,
+                    default_deadline=self.settings.default_deadline_seconds or None,
+                )
+            ],
             options=self.settings.server_options(),
         )
         names = [service.full_name for service in self.services]

@@ -59,9 +59,15 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     With ``metrics``, each call is counted and timed there.
     """
 
-    def __init__(self, gatekeeper: Gatekeeper, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        gatekeeper: Gatekeeper,
+        metrics: Metrics | None = None,
+        default_deadline: float | None = None,
+    ) -> None:
         self._gatekeeper = gatekeeper
         self._metrics = metrics
+        self._default_deadline = default_deadline
 
     async def intercept_service(
         self,
@@ -73,7 +79,11 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return None
         method: str = handler_call_details.method
         metadata = handler_call_details.invocation_metadata
-        admission = _Admission(method=method, request_id=logs.request_id_from(metadata))
+        admission = _Admission(
+            method=method,
+            request_id=logs.request_id_from(metadata),
+            default_deadline=self._default_deadline,
+        )
         if self._metrics is not None:
             admission.metrics = self._metrics
             admission.labels = self._metrics.labels(
@@ -111,6 +121,8 @@ class _Admission:
     refusal: ServiceError | None = None
     metrics: Metrics | None = None
     labels: CallLabels | None = None
+    # Seconds an async unary handler may run when the client set no deadline.
+    default_deadline: float | None = None
 
     def received(self) -> None:
         if self.metrics is not None and self.labels is not None:
@@ -169,7 +181,12 @@ class _Call:
 
 
 @contextlib.asynccontextmanager
-async def _observed(admission: _Admission, context: _AsyncContext) -> AsyncIterator[None]:
+async def _observed(
+    admission: _Admission, context: _AsyncContext, *, bounded: bool = False
+) -> AsyncIterator[None]:
+    """Run the handler's body; ``bounded`` applies the default deadline to it."""
+    limit = admission.default_deadline
+    deadline = asyncio.timeout(limit if bounded and context.time_remaining() is None else None)
     with logs.bound_request_id(admission.request_id):
         call = _Call(admission, context)
         try:
@@ -177,8 +194,18 @@ async def _observed(admission: _Admission, context: _AsyncContext) -> AsyncItera
             if admission.refusal is not None:
                 raise admission.refusal
             with acting_as(admission.caller):
-                yield
+                async with deadline:
+                    yield
         except BaseException as exc:
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                exc = ServiceError(
+                    code=grpc.StatusCode.DEADLINE_EXCEEDED,
+                    message=f"the call ran past the server's default deadline of {limit}s; "
+                    "set a deadline to choose another",
+                    reason="DEFAULT_DEADLINE_EXCEEDED",
+                    domain=HOST_DOMAIN,
+                    metadata={"deadlineSeconds": str(limit)},
+                )
             status = call.failed(exc)
             if status is not None:
                 await context.abort(status.code, status.details, status.trailing_metadata)
@@ -331,7 +358,8 @@ def _wrap(behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any
 
         async def async_call(request: Any, grpc_context: grpc.aio.ServicerContext) -> Any:
             context = _AsyncContext(grpc_context, admission)
-            async with _observed(admission, context):
+            # Streams are long-lived by design (Watch): only unary answers are bounded.
+            async with _observed(admission, context, bounded=True):
                 response = await behavior(decode(request), context)
                 if response is not None:
                     admission.sent()
