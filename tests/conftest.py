@@ -109,3 +109,12 @@ async def accounts_host(start_host: StartHost) -> Host:
 async def accounts(accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel]) -> Accounts:
     """A client of the accounts service, signed in as the admin."""
     return await Accounts(channel_to(accounts_host)).login(ADMIN_EMAIL)
+
+
+@pytest.fixture
+def processes_cleanup() -> Iterator[list[HostProcess]]:
+    """Host subprocesses a test starts itself; any still running are killed afterwards."""
+    started: list[HostProcess] = []
+    yield started
+    for process in started:
+        process.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
 from crm_host.host import Host
+from support.accounts import Accounts
 from support.hosts import HostProcess, StartHost
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -84,3 +86,38 @@ async def test_sigterm_reports_not_serving_drains_and_exits_zero(
     assert await asyncio.to_thread(process.wait) == 0
     assert "shutting down" in process.output
     assert " crm_host: stopped\n" in process.output
+
+
+async def test_sigterm_lets_slow_calls_in_flight_finish_and_refuses_new_ones(
+    tmp_path: Path, processes_cleanup: list[HostProcess]
+) -> None:
+    """Real argon2 hashing on one worker keeps creates in flight when SIGTERM arrives."""
+    process = HostProcess(
+        "serve",
+        "--plugins",
+        "accounts",
+        "--listen",
+        "127.0.0.1:0",
+        "--grace",
+        "30",
+        env={"CRM_ACCOUNTS__HASH_WORKERS": "1"},
+        cwd=tmp_path,
+    )
+    processes_cleanup.append(process)
+    port = process.wait_listening()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        while await check(channel, "") != SERVING:
+            await asyncio.sleep(0.05)
+        client = Accounts(channel)
+        # Each create hashes for about a tenth of a second, one after the other.
+        in_flight = [
+            asyncio.ensure_future(client.create(email=f"slow{i}@example.com")) for i in range(5)
+        ]
+        await asyncio.sleep(0.2)
+        process.process.send_signal(signal.SIGTERM)
+        created = await asyncio.gather(*in_flight)
+        assert len({account.id for account in created}) == 5
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await client.create(email="late@example.com")
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert await asyncio.to_thread(process.wait) == 0
