@@ -140,3 +140,50 @@ def test_config_command_prints_the_effective_configuration_redacted(tmp_path: Pa
     assert "hunter2" not in result.stdout
     assert "abc123" not in result.stdout
     assert any(line.startswith('database_url = "postgresql+psycopg://crm:***@') for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"CRM_KEEPALIVE_TIME_SECONDS": "inf"},
+            "keepalive_time_seconds (from env CRM_KEEPALIVE_TIME_SECONDS): "
+            "expected a finite number, got 'inf'",
+        ),
+        (
+            {"CRM_HEALTH_CHECK_INTERVAL_SECONDS": "0"},
+            "health_check_interval_seconds (from env CRM_HEALTH_CHECK_INTERVAL_SECONDS): "
+            "must be above zero, got '0'",
+        ),
+        (
+            {"CRM_DATABASE_URL": "not a url"},
+            "database_url (from env CRM_DATABASE_URL): not a database URL (dialect+driver://...)",
+        ),
+    ],
+)
+def test_unusable_numbers_and_urls_are_refused(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(config.ConfigError) as failure:
+        config.load(flags(), environ)
+    assert str(failure.value) == message
+
+
+def test_booleans_can_be_turned_off_on_the_command_line() -> None:
+    assert config.load(flags("--no-migrate"), {"CRM_MIGRATE": "true"})["migrate"] is False
+    assert config.load(flags(), {"CRM_MIGRATE": "true"})["migrate"] is True
+
+
+def test_every_plugin_value_from_the_environment_is_redacted(tmp_path: Path) -> None:
+    # `plugins` as the option (a string), while settings come from the environment.
+    file = write(tmp_path / "c.toml", 'plugins = "mail"\n')
+    environ = {"CRM_MAIL__SMTP_PASSWD": "pw1", "CRM_MAIL__HOST": "smtp.local"}
+    effective = config.load(flags("--config", str(file)), environ)
+    assert effective["plugins"] == "mail"
+    assert effective.plugin_settings() == {"mail": {"smtp_passwd": "pw1", "host": "smtp.local"}}
+    rendered = effective.render()
+    assert "pw1" not in rendered
+    assert "smtp.local" not in rendered
+
+
+def test_the_default_deadline_is_an_option() -> None:
+    effective = config.load(flags("--default-deadline-seconds", "5"), {})
+    assert HostSettings.from_config(effective).default_deadline_seconds == 5.0

@@ -51,3 +51,6 @@ def test_every_option_is_in_the_configuration_table() -> None:
     table = (ROOT / "docs/configuration.md").read_text()
     for option in OPTIONS:
         assert f"| `{option.name}` | `{option.flag}` | `{option.env}` |" in table, option.name
+    # And the other way round: the table documents nothing that does not exist.
+    documented = re.findall(r"^\| `([a-z_]+)` \| `--", table, re.MULTILINE)
+    assert sorted(documented) == sorted(option.name for option in OPTIONS)

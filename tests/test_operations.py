@@ -8,6 +8,7 @@ import ipaddress
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -261,3 +262,33 @@ async def test_calls_without_a_deadline_get_the_default_one(database_url: str) -
     finally:
         plugin.servicer.release.set()
         await stop_test_host(test_host)
+
+
+class BrokenCheck(AsyncEchoPlugin):
+    """A health check that raises before it even returns an awaitable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = False
+
+    @hookimpl
+    def register_health_checks(self, register: RegisterHealthCheck) -> None:
+        def check() -> Any:
+            if self.broken:
+                raise RuntimeError("the check itself is broken")
+            return asyncio.sleep(0, result=True)
+
+        register(check)
+
+
+async def test_a_check_that_raises_reports_not_serving_and_checking_goes_on(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    plugin = BrokenCheck()
+    channel = channel_to(await start_host((plugin, "broken")))
+    overall = statuses(channel, "")
+    assert await next_status(overall) == SERVING
+    plugin.broken = True
+    assert await next_status(overall) == NOT_SERVING
+    plugin.broken = False
+    assert await next_status(overall) == SERVING

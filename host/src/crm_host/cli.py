@@ -34,6 +34,8 @@ def _plugin_list(value: str | None) -> list[str] | None:
 
 def _configured(args: argparse.Namespace) -> tuple[config.Config, HostSettings]:
     effective = config.load(args, os.environ)
+    # Now that the file is read too: its log_format counts as well.
+    logs.configure(effective["log_format"], "DEBUG" if getattr(args, "debug", False) else "INFO")
     return effective, HostSettings.from_config(effective)
 
 

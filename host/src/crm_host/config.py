@@ -13,6 +13,7 @@ row for each, and a test keeps the two in step.
 from __future__ import annotations
 
 import argparse
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from crm_host.database import DEFAULT_DATABASE_URL
 
@@ -70,6 +72,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "max_connection_age_grace_seconds", float, 30.0, "calls' grace on a connection being closed"
     ),
+    Option(
+        "default_deadline_seconds",
+        float,
+        30.0,
+        "deadline of async unary calls whose client set none (0: none)",
+    ),
     Option("health_check_interval_seconds", float, 0.5, "how often readiness checks the database"),
     Option("log_format", str, "text", "log line format: text or json"),
     Option("metrics_listen", str, None, "address to serve Prometheus metrics on (HTTP)"),
@@ -77,7 +85,9 @@ OPTIONS: tuple[Option, ...] = (
 
 BY_NAME = {option.name: option for option in OPTIONS}
 CHOICES = {"log_format": ("text", "json")}
-SECRET_WORDS = ("password", "secret", "token", "key")
+SECRET_WORDS = ("pass", "secret", "token", "key", "pepper", "dsn", "credential", "url")
+# Options that must be above zero, not just not negative.
+POSITIVE = {"health_check_interval_seconds", "max_receive_message_bytes", "max_concurrent_streams"}
 
 
 def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None = None) -> None:
@@ -87,7 +97,10 @@ def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None
             continue
         if option.kind is bool:
             parser.add_argument(
-                option.flag, action="store_true", default=None, help=f"{option.help} ({option.env})"
+                option.flag,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"{option.help} ({option.env})",
             )
         else:
             parser.add_argument(
@@ -129,8 +142,8 @@ class Config:
         for plugin, settings in sorted(self.plugins.items()):
             lines.append(f"\n[plugins.{plugin}]")
             for key, value in sorted(settings.items()):
-                hidden = value.source.startswith("env ") and "__" not in value.source
-                secret = hidden or any(word in key for word in SECRET_WORDS)
+                # Anything taken from the environment may be a secret.
+                secret = value.source.startswith("env ") or any(w in key for w in SECRET_WORDS)
                 shown = '"<redacted>"' if secret else _literal(value.value)
                 lines.append(f"{key} = {shown}  # {value.source}")
         return "\n".join(lines)
@@ -148,7 +161,10 @@ def _show(option: Option, value: Any) -> str:
     if value is None:
         return "(unset)"
     if option.name == "database_url":
-        return _literal(make_url(str(value)).render_as_string(hide_password=True))
+        url = make_url(str(value))
+        # A password can also hide in the query string (?password=...).
+        query = {k: "***" if "pass" in k.lower() else v for k, v in url.query.items()}
+        return _literal(url.set(query=query).render_as_string(hide_password=True))
     if option.secret:
         return '"<redacted>"'
     return _literal(value)
@@ -172,14 +188,22 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
             number = option.kind(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: expected a number, got {raw!r}") from None
-        if number < 0:
-            raise ConfigError(f"{where}: must not be negative, got {raw!r}")
+        if not math.isfinite(number):
+            raise ConfigError(f"{where}: expected a finite number, got {raw!r}")
+        if number < 0 or (number == 0 and option.name in POSITIVE):
+            rule = "be above zero" if option.name in POSITIVE else "not be negative"
+            raise ConfigError(f"{where}: must {rule}, got {raw!r}")
         return number
     if not isinstance(raw, str):
         raise ConfigError(f"{where}: expected a string, got {raw!r}")
     allowed = CHOICES.get(option.name)
     if allowed and raw not in allowed:
         raise ConfigError(f"{where}: expected one of {', '.join(allowed)}, got {raw!r}")
+    if option.name == "database_url":
+        try:
+            make_url(raw)
+        except ArgumentError:
+            raise ConfigError(f"{where}: not a database URL (dialect+driver://...)") from None
     return raw
 
 
@@ -210,7 +234,8 @@ def load(
     """The effective configuration: flags, then environment, then file, then defaults."""
     path = config_file if config_file is not None else getattr(flags, "config", None)
     file = _read_file(path) if path is not None else {}
-    file_plugins = file.pop("plugins", {})
+    # `plugins` is both the option (a string) and the [plugins.<name>] tables.
+    file_plugins = file.pop("plugins") if isinstance(file.get("plugins"), dict) else {}
     unknown = sorted(set(file) - BY_NAME.keys())
     if unknown:
         raise ConfigError(f"unknown option(s) in {path}: {', '.join(unknown)}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Mapping
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +115,8 @@ class Host:
         self._readiness: asyncio.Task[None] | None = None
         self._plugins_started = False
         self._ready = asyncio.Event()
+        self._ping_executor = ThreadPoolExecutor(1, "crm-health-ping")
+        self._pinging: asyncio.Future[None] | None = None
         self.metrics_registry = CollectorRegistry()
         self.metrics = metrics.Metrics(self.metrics_registry)
         self.metrics_port: int | None = None
@@ -255,6 +259,16 @@ class Host:
             except OSError as exc:
                 raise HostError(f"cannot read the TLS {what} {path}: {exc.strerror}") from None
 
+        try:
+            # grpc reports an unusable pair as an unusable address; ssl says why.
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                settings.tls_cert, settings.tls_key
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise HostError(
+                f"cannot use the TLS certificate {settings.tls_cert} and key {settings.tls_key}: "
+                f"{exc.strerror or exc}"
+            ) from None
         pair = (read(settings.tls_key, "key"), read(settings.tls_cert, "certificate"))
         client_ca = None
         if settings.tls_client_ca is not None:
@@ -312,21 +326,20 @@ class Host:
 
         Every health_check_interval_seconds: the database, then each plugin's
         checks. A failing plugin check takes that plugin's services (and "")
-        NOT_SERVING; a database that does not answer takes them all.
+        NOT_SERVING; a database that does not answer takes them all. A bug in
+        here must not freeze the statuses: it is logged and reported as
+        NOT_SERVING, and the next round tries again.
         """
         assert self.health is not None
         interval = self.settings.health_check_interval_seconds
         while True:
-            database_up = await self._answers(asyncio.to_thread(database.ping, self.engine))
-            failing = set()
-            for info, check in checks:
-                if not await self._answers(check()):
-                    failing.add(info)
-            serving = {
-                service.full_name: database_up and service.plugin not in failing
-                for service in self.services
-            }
-            serving[health.OVERALL] = database_up and not failing
+            try:
+                serving = await self._check_round(checks)
+            except Exception:
+                log.exception("health checking failed; reporting NOT_SERVING")
+                serving = dict.fromkeys(
+                    [health.OVERALL, *(s.full_name for s in self.services)], False
+                )
             for name in await self.health.update(serving):
                 log.log(
                     logging.INFO if serving[name] else logging.WARNING,
@@ -338,11 +351,33 @@ class Host:
                 self._ready.set()
             await asyncio.sleep(interval)
 
-    async def _answers(self, probe: Awaitable[object]) -> bool:
-        """Whether ``probe`` finishes without error within a few check intervals."""
+    async def _check_round(self, checks: list[tuple[PluginInfo, HealthCheck]]) -> dict[str, bool]:
+        database_up = await self._answers(self._ping)
+        failing = set()
+        for info, check in checks:
+            if not await self._answers(check):
+                failing.add(info)
+        serving = {
+            service.full_name: database_up and service.plugin not in failing
+            for service in self.services
+        }
+        serving[health.OVERALL] = database_up and not failing
+        return serving
+
+    async def _ping(self) -> None:
+        # One ping at a time on a thread of its own: a database that hangs must
+        # neither pile up threads nor take the pool plugins' calls run on.
+        if self._pinging is not None and not self._pinging.done():
+            raise TimeoutError("the previous database ping has not returned")
+        loop = asyncio.get_running_loop()
+        self._pinging = loop.run_in_executor(self._ping_executor, database.ping, self.engine)
+        await asyncio.shield(self._pinging)
+
+    async def _answers(self, probe: Callable[[], Awaitable[object]]) -> bool:
+        """Whether ``probe()`` finishes without error within a few check intervals."""
         try:
             result = await asyncio.wait_for(
-                probe, timeout=max(1.0, 4 * self.settings.health_check_interval_seconds)
+                probe(), timeout=max(1.0, 4 * self.settings.health_check_interval_seconds)
             )
         except Exception as exc:
             log.debug("health probe failed: %s", describe(exc))
@@ -359,6 +394,9 @@ class Host:
         grace = self.settings.grace if grace is None else grace
         if self._readiness is not None:
             self._readiness.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._readiness
+            self._readiness = None
         if self.health is not None:
             await self.health.shut_down()
             if drain and self.settings.drain_delay:
@@ -372,6 +410,7 @@ class Host:
             await asyncio.to_thread(metrics.stop, self._metrics_server)
             self._metrics_server = None
         if self._plugins_started:
+            self._plugins_started = False
             await self.plugins.call_each(
                 "shutdown",
                 engine=self.engine,
@@ -381,4 +420,5 @@ class Host:
             )
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        self._ping_executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()

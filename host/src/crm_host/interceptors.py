@@ -83,6 +83,7 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             method=method,
             request_id=logs.request_id_from(metadata),
             default_deadline=self._default_deadline,
+            request_streaming=handler.request_streaming,
         )
         if self._metrics is not None:
             admission.metrics = self._metrics
@@ -123,6 +124,7 @@ class _Admission:
     labels: CallLabels | None = None
     # Seconds an async unary handler may run when the client set no deadline.
     default_deadline: float | None = None
+    request_streaming: bool = False
 
     def received(self) -> None:
         if self.metrics is not None and self.labels is not None:
@@ -358,8 +360,9 @@ def _wrap(behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any
 
         async def async_call(request: Any, grpc_context: grpc.aio.ServicerContext) -> Any:
             context = _AsyncContext(grpc_context, admission)
-            # Streams are long-lived by design (Watch): only unary answers are bounded.
-            async with _observed(admission, context, bounded=True):
+            # Streams are long-lived by design (Watch, uploads): only unary calls
+            # are bounded.
+            async with _observed(admission, context, bounded=not admission.request_streaming):
                 response = await behavior(decode(request), context)
                 if response is not None:
                     admission.sent()

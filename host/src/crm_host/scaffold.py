@@ -7,6 +7,7 @@ policies, and a test that uses the crm_host pytest fixtures.
 
 from __future__ import annotations
 
+import keyword
 import re
 import textwrap
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 from crm_host import __version__, codegen
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+# Plugin commands run as `crm-host <plugin> ...`: a plugin must not shadow these.
+RESERVED = frozenset({"serve", "migrate", "config", "plugins", "codegen", "new_plugin"})
 
 
 class ScaffoldError(Exception):
@@ -62,6 +65,9 @@ def _files(name: str) -> dict[str, str]:
             files = ["{proto}"]
             out = "src/{package}/_proto"
             package = "{package}._proto"
+
+            [tool.ruff.lint.isort]
+            known-first-party = ["{package}"]
 
             [tool.pytest.ini_options]
             testpaths = ["tests"]
@@ -216,7 +222,7 @@ def _files(name: str) -> dict[str, str]:
             from sqlalchemy import Engine
 
             from crm_host import hookimpl
-            from crm_host.hookspecs import PluginSettings, RegisterSchema, RegisterService
+            from crm_host.hookspecs import RegisterSchema, RegisterService
             from {package}._proto.{name}.v1 import {name}_pb2, {name}_pb2_grpc
             from {package}.controller import Controller
             from {package}.models import Base
@@ -232,9 +238,7 @@ def _files(name: str) -> dict[str, str]:
 
 
             @hookimpl
-            def register_services(
-                register: RegisterService, engine: Engine, settings: PluginSettings
-            ) -> None:
+            def register_services(register: RegisterService, engine: Engine) -> None:
                 register(
                     servicer=Servicer(Controller(engine)),
                     add_to_server={name}_pb2_grpc.add_{camel}ServiceServicer_to_server,
@@ -265,6 +269,8 @@ def _files(name: str) -> dict[str, str]:
 
 def create_plugin(name: str, directory: Path) -> Path:
     """Write the plugin ``name`` into ``directory/name`` and generate its code."""
+    if keyword.iskeyword(name) or name in RESERVED:
+        raise ScaffoldError(f"plugin name {name!r} is taken by Python or by crm-host")
     if not NAME.match(name):
         raise ScaffoldError(
             f"plugin name {name!r} must be 2 to 31 lower-case letters, digits or _, "

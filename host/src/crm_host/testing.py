@@ -24,6 +24,8 @@ tested without any identity plugin.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,6 +100,7 @@ async def start_test_host(
 
     ``host_settings`` override HostSettings fields, e.g. ``drain_delay=1``.
     """
+    plugins = list(plugins)
     manager = PluginManager()
     named = [p for p in plugins if isinstance(p, str)]
     if named:
@@ -120,7 +123,8 @@ async def start_test_host(
     )
     try:
         await host.start()
-        await host.wait_ready()
+        # A bound, so that a host that never gets ready fails the test, not hangs it.
+        await asyncio.wait_for(host.wait_ready(), timeout=60)
     except BaseException:
         await host.stop(0)
         raise
@@ -131,6 +135,13 @@ async def start_test_host(
 async def stop_test_host(test_host: TestHost) -> None:
     await test_host.channel.close()
     await test_host.host.stop(0)
+
+
+async def _stop_all(started: list[TestHost]) -> None:
+    """Stop every host, even when stopping another one fails."""
+    async with contextlib.AsyncExitStack() as stack:
+        for test_host in started:
+            stack.push_async_callback(stop_test_host, test_host)
 
 
 try:
@@ -153,8 +164,7 @@ else:
             return test_host
 
         yield start
-        for test_host in started:
-            await stop_test_host(test_host)
+        await _stop_all(started)
 
 
 __all__ = ["StartHost", "TestHost", "start_test_host", "stop_test_host"]
