@@ -80,6 +80,12 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("health_check_interval_seconds", float, 0.5, "how often readiness checks the database"),
     Option("log_format", str, "text", "log line format: text or json"),
+    Option(
+        "tracing",
+        bool,
+        False,
+        "trace calls with OpenTelemetry (needs crm-host[tracing]; async handlers only)",
+    ),
     Option("metrics_listen", str, None, "address to serve Prometheus metrics on (HTTP)"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import logging
 import os
 import ssl
@@ -64,6 +65,7 @@ class HostSettings:
     health_check_interval_seconds: float = 0.5
     # host:port for Prometheus metrics over HTTP; None serves none.
     metrics_listen: str | None = None
+    tracing: bool = False
 
     @classmethod
     def from_config(cls, config: Config) -> HostSettings:
@@ -149,11 +151,12 @@ class Host:
         server = grpc.aio.server(
             migration_thread_pool=self._executor,
             interceptors=[
+                *self._tracing(),
                 HostInterceptor(
                     await self._gatekeeper(),
                     metrics=self.metrics,
                     default_deadline=self.settings.default_deadline_seconds or None,
-                )
+                ),
             ],
             options=self.settings.server_options(),
         )
@@ -246,6 +249,34 @@ class Host:
                     service.method_path(method),
                 )
         return Gatekeeper(policies, authenticators)
+
+    def _tracing(self) -> list[grpc.aio.ServerInterceptor]:
+        """OpenTelemetry's server interceptor, outermost, when tracing is on.
+
+        It awaits every handler, so it cannot wrap plain sync handlers (which
+        grpc must run on worker threads): refuse those instead of breaking them.
+        """
+        if not self.settings.tracing:
+            return []
+        try:
+            from opentelemetry.instrumentation.grpc import aio_server_interceptor
+        except ImportError:
+            raise HostError(
+                "tracing needs opentelemetry-instrumentation-grpc: install crm-host[tracing]"
+            ) from None
+        plain = [
+            f"{service.full_name}/{method.name}"
+            for service in self.services
+            for method in service.descriptor.methods
+            if not (
+                inspect.iscoroutinefunction(getattr(service.servicer, method.name))
+                or inspect.isasyncgenfunction(getattr(service.servicer, method.name))
+            )
+        ]
+        if plain:
+            raise HostError("tracing cannot wrap plain (sync) handlers: " + ", ".join(plain))
+        interceptor: grpc.aio.ServerInterceptor = aio_server_interceptor()  # type: ignore[no-untyped-call]
+        return [interceptor]
 
     def _credentials(self) -> grpc.ServerCredentials | None:
         """TLS credentials when a certificate is configured; mutual TLS with a client CA."""

@@ -1,0 +1,55 @@
+"""Optional OpenTelemetry tracing (the `tracing` option, crm-host[tracing])."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import crm_accounts.plugin
+from crm_host.host import HostError
+from crm_host.testing import start_test_host, stop_test_host
+from support.accounts import Accounts
+from support.hosts import CHEAP_ACCOUNTS
+from testplugins.echo import SyncEchoPlugin
+
+
+@pytest.fixture(scope="module")
+def spans() -> InMemorySpanExporter:
+    # The global provider can be set once per process; later tests reuse it.
+    exporter = InMemorySpanExporter()
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+async def test_calls_are_traced_when_tracing_is_on(
+    database_url: str, spans: InMemorySpanExporter
+) -> None:
+    test_host = await start_test_host(
+        [(crm_accounts.plugin, "accounts")],
+        database_url,
+        {"accounts": CHEAP_ACCOUNTS},
+        tracing=True,
+    )
+    try:
+        spans.clear()
+        await Accounts(test_host.channel).create(email="traced@example.com")
+    finally:
+        await stop_test_host(test_host)
+    names = [span.name for span in spans.get_finished_spans()]
+    assert "/accounts.v1.AccountsService/CreateAccount" in names
+
+
+async def test_tracing_refuses_plain_sync_handlers(database_url: str) -> None:
+    with pytest.raises(
+        HostError,
+        match=r"cannot wrap plain \(sync\) handlers: "
+        r"crmtest\.v1\.EchoService/Echo",
+    ):
+        await start_test_host([(SyncEchoPlugin(), "echo")], database_url, tracing=True)
