@@ -73,7 +73,7 @@ def serve_accounts(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
     """
     started: list[HostProcess] = []
 
-    def serve(*args: str) -> HostProcess:
+    def serve(*args: str, env: Mapping[str, str] = CHEAP_ACCOUNTS_ENV) -> HostProcess:
         process = HostProcess(
             "serve",
             "--plugins",
@@ -81,7 +81,7 @@ def serve_accounts(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
             "--listen",
             "127.0.0.1:0",
             *args,
-            env=CHEAP_ACCOUNTS_ENV,
+            env=env,
             cwd=tmp_path,
         )
         started.append(process)
@@ -109,12 +109,3 @@ async def accounts_host(start_host: StartHost) -> Host:
 async def accounts(accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel]) -> Accounts:
     """A client of the accounts service, signed in as the admin."""
     return await Accounts(channel_to(accounts_host)).login(ADMIN_EMAIL)
-
-
-@pytest.fixture
-def processes_cleanup() -> Iterator[list[HostProcess]]:
-    """Host subprocesses a test starts itself; any still running are killed afterwards."""
-    started: list[HostProcess] = []
-    yield started
-    for process in started:
-        process.kill()

@@ -89,22 +89,11 @@ async def test_sigterm_reports_not_serving_drains_and_exits_zero(
 
 
 async def test_sigterm_lets_slow_calls_in_flight_finish_and_refuses_new_ones(
-    tmp_path: Path, processes_cleanup: list[HostProcess]
+    serve_accounts: Callable[..., HostProcess],
 ) -> None:
     """Real argon2 hashing on one worker keeps creates in flight when SIGTERM arrives."""
-    process = HostProcess(
-        "serve",
-        "--plugins",
-        "accounts",
-        "--listen",
-        "127.0.0.1:0",
-        "--grace",
-        "30",
-        env={"CRM_ACCOUNTS__HASH_WORKERS": "1"},
-        cwd=tmp_path,
-    )
-    processes_cleanup.append(process)
-    port = process.wait_listening()
+    process = serve_accounts("--grace", "30", env={"CRM_ACCOUNTS__HASH_WORKERS": "1"})
+    port = process.port
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         while await check(channel, "") != SERVING:
             await asyncio.sleep(0.05)

@@ -23,7 +23,7 @@ from crm_host.host import Host
 from crm_host.plugins import PluginError
 from support.accounts import PASSWORD, Accounts, fails
 from support.databases import query
-from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost
+from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost, create_admin
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import WhoAmIPlugin
 
@@ -384,25 +384,7 @@ def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
     environ = {**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"}
     migrate = [sys.executable, "-m", "crm_host", "migrate", "--database-url", database_url]
     subprocess.run(migrate, env=environ, capture_output=True, timeout=120, check=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crm_host",
-            "accounts",
-            "create-admin",
-            "--email",
-            "boss@example.com",
-            "--database-url",
-            database_url,
-        ],
-        input="quiet harbor lantern 2026\n",
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = create_admin(database_url, "boss@example.com", "quiet harbor lantern 2026")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("created admin account ")
     assert "harbor lantern" not in result.stdout + result.stderr

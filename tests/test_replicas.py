@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +16,7 @@ import pytest
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from support.accounts import PASSWORD, Accounts
 from support.databases import POSTGRESQL_URL, postgresql_schema
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
+from support.hosts import HostProcess, create_admin
 
 pytestmark = pytest.mark.skipif(not POSTGRESQL_URL, reason="CRM_TEST_DATABASE_URL is not set")
 
@@ -65,7 +62,7 @@ def test_three_replicas_round_robin_survive_one_being_stopped(
         drain = ("--drain-delay", "1")
         hosts = [serve_accounts("--database-url", url, "--migrate", *drain)]
         hosts += [serve_accounts("--database-url", url, *drain) for _ in range(2)]
-        create_admin(url)
+        assert create_admin(url, "admin@example.com", PASSWORD).returncode == 0
         target = "ipv4:" + ",".join(f"127.0.0.1:{h.port}" for h in hosts)
         ports = [h.port for h in hosts if h.port is not None]
         outcome = asyncio.run(mixed_load(target, hosts[1], ports))
@@ -74,28 +71,6 @@ def test_three_replicas_round_robin_survive_one_being_stopped(
         assert hosts[1].process.returncode == 0
         for host in (hosts[0], hosts[2]):
             assert host.terminate() == 0
-
-
-def create_admin(url: str) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crm_host",
-            "accounts",
-            "create-admin",
-            "--email",
-            "admin@example.com",
-            "--database-url",
-            url,
-        ],
-        input=f"{PASSWORD}\n",
-        env={**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 @dataclass

@@ -96,3 +96,26 @@ class HostProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def create_admin(database_url: str, email: str, password: str) -> subprocess.CompletedProcess[str]:
+    """`crm-host accounts create-admin` against ``database_url``, password on stdin."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm_host",
+            "accounts",
+            "create-admin",
+            "--email",
+            email,
+            "--database-url",
+            database_url,
+        ],
+        input=f"{password}\n",
+        env={**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
