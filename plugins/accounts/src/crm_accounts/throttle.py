@@ -109,33 +109,42 @@ def count(
     with engine.begin() as connection:
         insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
         for key in keys:
-            row = rows.get(key.name)
-            if row is None:
+            if rows.get(key.name) is None:
                 statement = insert(table).values(
                     key=key.name, failures=1, last_failure_time=now, version=1
                 )
                 # rowcount is not reported for INSERT here; RETURNING tells
                 # whether the row went in or another attempt's did.
-                inserted = connection.execute(
+                if connection.execute(
                     statement.on_conflict_do_nothing().returning(table.c.key)
-                ).first()
-                if inserted is None:
-                    raise Conflict
-            else:
-                result = connection.execute(
-                    update(table)
-                    .where(table.c.key == key.name, table.c.version == row.version)
-                    .values(
-                        failures=case(
-                            (table.c.last_failure_time < expired, 1),
-                            else_=table.c.failures + 1,
-                        ),
-                        last_failure_time=now,
-                        version=table.c.version + 1,
-                    )
+                ).first():
+                    continue
+            counting = (
+                update(table)
+                .where(table.c.key == key.name)
+                .values(
+                    failures=case(
+                        (table.c.last_failure_time < expired, 1),
+                        else_=table.c.failures + 1,
+                    ),
+                    last_failure_time=now,
+                    version=table.c.version + 1,
                 )
-                if result.rowcount != 1:
-                    raise Conflict
+            )
+            # Below the limit, attempts just count, atomically: parallel honest
+            # logins do not conflict with each other.
+            below = counting.where(
+                (table.c.failures < key.limit) | (table.c.last_failure_time < expired)
+            )
+            if connection.execute(below).rowcount == 1:
+                continue
+            # At the limit, only the one attempt the backoff allows may count:
+            # whoever changed the row first since it was read wins.
+            row = rows.get(key.name)
+            if row is None:
+                raise Conflict
+            if connection.execute(counting.where(table.c.version == row.version)).rowcount != 1:
+                raise Conflict
 
 
 def give_back(session: Session, keys: list[Key]) -> None:
