@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -90,6 +91,8 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 BY_NAME = {option.name: option for option in OPTIONS}
+# HostSettings takes its defaults from here, so they are stated once.
+DEFAULTS: Mapping[str, Any] = MappingProxyType({o.name: o.default for o in OPTIONS})
 CHOICES = {"log_format": ("text", "json")}
 SECRET_WORDS = ("pass", "secret", "token", "key", "pepper", "dsn", "credential", "url")
 # Options that must be above zero, not just not negative.

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, MetaData
 
 from crm_host import __version__, database, health, metrics, migrations, reflection
 from crm_host.auth import Authenticator, Gatekeeper, Policy
-from crm_host.config import OPTIONS, Config
+from crm_host.config import DEFAULTS, OPTIONS, Config
 from crm_host.hookspecs import HealthCheck, PluginSettings
 from crm_host.interceptors import HostInterceptor
 from crm_host.migrations import PluginSchema
@@ -31,8 +31,6 @@ from crm_host.registry import RegisteredService, ServiceRegistry
 
 log = logging.getLogger("crm_host")
 
-DEFAULT_LISTEN = "[::]:50051"
-
 
 class HostError(Exception):
     """The host cannot start; ``str()`` is one line for the operator."""
@@ -40,32 +38,32 @@ class HostError(Exception):
 
 @dataclass(frozen=True)
 class HostSettings:
-    """What a host runs with; crm_host.config documents each field."""
+    """What a host runs with; crm_host.config documents each field and its default."""
 
-    listen: str = DEFAULT_LISTEN
-    database_url: str = database.DEFAULT_DATABASE_URL
-    grace: float = 10.0
-    drain_delay: float = 0.0
+    listen: str = DEFAULTS["listen"]
+    database_url: str = DEFAULTS["database_url"]
+    grace: float = DEFAULTS["grace"]
+    drain_delay: float = DEFAULTS["drain_delay"]
     # Threads that run plain (non-async) handlers.
     sync_workers: int = field(default_factory=lambda: min(32, (os.cpu_count() or 1) + 4))
     plugin_settings: Mapping[str, PluginSettings] = field(default_factory=dict)
     # Upgrade plugin schemas on start: None means only for SQLite.
-    migrate: bool | None = None
-    tls_cert: str | None = None
-    tls_key: str | None = None
-    tls_client_ca: str | None = None
-    max_receive_message_bytes: int = 4 * 1024 * 1024
-    max_concurrent_streams: int = 100
-    keepalive_time_seconds: float = 7200.0
-    keepalive_timeout_seconds: float = 20.0
-    keepalive_min_ping_interval_seconds: float = 300.0
-    max_connection_age_seconds: float = 300.0
-    max_connection_age_grace_seconds: float = 30.0
-    default_deadline_seconds: float = 30.0
-    health_check_interval_seconds: float = 0.5
+    migrate: bool | None = DEFAULTS["migrate"]
+    tls_cert: str | None = DEFAULTS["tls_cert"]
+    tls_key: str | None = DEFAULTS["tls_key"]
+    tls_client_ca: str | None = DEFAULTS["tls_client_ca"]
+    max_receive_message_bytes: int = DEFAULTS["max_receive_message_bytes"]
+    max_concurrent_streams: int = DEFAULTS["max_concurrent_streams"]
+    keepalive_time_seconds: float = DEFAULTS["keepalive_time_seconds"]
+    keepalive_timeout_seconds: float = DEFAULTS["keepalive_timeout_seconds"]
+    keepalive_min_ping_interval_seconds: float = DEFAULTS["keepalive_min_ping_interval_seconds"]
+    max_connection_age_seconds: float = DEFAULTS["max_connection_age_seconds"]
+    max_connection_age_grace_seconds: float = DEFAULTS["max_connection_age_grace_seconds"]
+    default_deadline_seconds: float = DEFAULTS["default_deadline_seconds"]
+    health_check_interval_seconds: float = DEFAULTS["health_check_interval_seconds"]
     # host:port for Prometheus metrics over HTTP; None serves none.
-    metrics_listen: str | None = None
-    tracing: bool = False
+    metrics_listen: str | None = DEFAULTS["metrics_listen"]
+    tracing: bool = DEFAULTS["tracing"]
 
     @classmethod
     def from_config(cls, config: Config) -> HostSettings:
