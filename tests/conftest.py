@@ -7,6 +7,7 @@ import grpc.aio
 import pytest
 
 import crm_accounts.plugin
+from crm_accounts.settings import AccountsSettings
 from crm_host.host import Host
 from crm_host.testing import TestHost, start_test_host, stop_test_host
 from support.accounts import PASSWORD, Accounts
@@ -100,7 +101,9 @@ ADMIN_EMAIL = "admin@example.com"
 async def accounts_host(start_host: StartHost) -> Host:
     """A running host serving the accounts plugin, with an admin account."""
     host = await start_host((crm_accounts.plugin, "accounts"))
-    controller = crm_accounts.plugin.controller_for(host.engine, CHEAP_ACCOUNTS)
+    controller = crm_accounts.plugin.controller_for(
+        host.engine, AccountsSettings.from_mapping(CHEAP_ACCOUNTS)
+    )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
     return host
 

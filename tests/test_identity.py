@@ -19,6 +19,7 @@ from conftest import ADMIN_EMAIL
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
+from crm_accounts.settings import AccountsSettings
 from crm_host.host import Host
 from crm_host.plugins import PluginError
 from support.accounts import PASSWORD, Accounts, fails
@@ -312,7 +313,9 @@ async def test_sign_up_can_be_limited_to_admins(
     start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
 ) -> None:
     host = await start_host(ACCOUNTS, accounts={**CHEAP_ACCOUNTS, "allow_signup": "false"})
-    controller = crm_accounts.plugin.controller_for(host.engine, CHEAP_ACCOUNTS)
+    controller = crm_accounts.plugin.controller_for(
+        host.engine, AccountsSettings.from_mapping(CHEAP_ACCOUNTS)
+    )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
     admin = await Accounts(channel_to(host)).login(ADMIN_EMAIL)
     assert (await fails(admin.as_caller().create(email="new@example.com"))).code == (
@@ -399,8 +402,6 @@ def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
 def test_crm_allow_signup_is_read_from_the_environment(
     environ: dict[str, str], expected: bool
 ) -> None:
-    from crm_accounts.settings import AccountsSettings
-
     assert AccountsSettings.from_mapping({}, environ=environ).allow_signup is expected
     # The plugin's own setting wins over the environment.
     explicit = AccountsSettings.from_mapping({"allow_signup": "true"}, environ=environ)

@@ -42,6 +42,7 @@ from crm_accounts.sessions import SessionRecord
 from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import (
     canonical_email,
+    email_lookup_key,
     validate_email_address,
     validate_name,
     validate_new_account,
@@ -347,8 +348,7 @@ class AccountsController:
         Every failure is the same InvalidCredentials, and takes the same time:
         an unknown email is checked against a dummy hash.
         """
-        normalized, problems = validate_email_address(email)
-        canonical = canonical_email(normalized if not problems else email)
+        canonical = email_lookup_key(email)
         watched = throttle.login_keys(self._settings, canonical, peer)
         await self._count_attempt(watched)
         dummy = await self._dummy()

@@ -42,7 +42,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from crm_accounts.errors import FieldViolation, InvalidArgument
 from crm_accounts.models import Account, State
-from crm_accounts.validation import canonical_email, validate_email_address
+from crm_accounts.validation import email_lookup_key
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -443,10 +443,7 @@ def _state_condition(operator: str, token: _Token) -> _Condition:
 
 
 def _email_condition(operator: str, token: _Token) -> _Condition:
-    # Normalized exactly as CreateAccount stores email_canonical, so that
-    # any spelling that would be a duplicate on create matches here.
-    normalized, violations = validate_email_address(token.text)
-    canonical = canonical_email(token.text if violations else normalized)
+    canonical = email_lookup_key(token.text)
     return _Condition(
         _compare(Account.email_canonical, operator, canonical), ("email", operator, canonical)
     )

@@ -49,8 +49,7 @@ POLICIES = {
 }
 
 
-def controller_for(engine: Engine, settings: PluginSettings) -> AccountsController:
-    accounts_settings = AccountsSettings.from_mapping(settings)
+def controller_for(engine: Engine, accounts_settings: AccountsSettings) -> AccountsController:
     if accounts_settings.argon2_profile == INSECURE_TEST_ONLY:
         logger.warning(
             "argon2_profile=%s makes password hashes cheap to crack; use it for tests only",
@@ -66,8 +65,9 @@ def register_schema(register: RegisterSchema) -> None:
 
 @hookimpl
 def register_services(register: RegisterService, engine: Engine, settings: PluginSettings) -> None:
-    controller = controller_for(engine, settings)
-    signup = AccountsSettings.from_mapping(settings).allow_signup
+    accounts_settings = AccountsSettings.from_mapping(settings)
+    controller = controller_for(engine, accounts_settings)
+    signup = accounts_settings.allow_signup
     register(
         servicer=AccountsServicer(controller),
         add_to_server=accounts_pb2_grpc.add_AccountsServiceServicer_to_server,
@@ -112,7 +112,7 @@ def _read_password() -> str:
 
 
 async def create_admin(args: argparse.Namespace, engine: Engine, settings: PluginSettings) -> int:
-    controller = controller_for(engine, settings)
+    controller = controller_for(engine, AccountsSettings.from_mapping(settings))
     try:
         account = await controller.create_account(
             args.name, args.email, _read_password(), roles=frozenset({ADMIN})

@@ -42,6 +42,17 @@ def canonical_email(normalized: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", normalized).casefold())
 
 
+def email_lookup_key(email: str) -> str:
+    """The canonical form to look any input up by, valid address or not.
+
+    Normalized exactly as CreateAccount stores email_canonical, so any spelling
+    that would be a duplicate on create finds the account; invalid input just
+    finds nothing.
+    """
+    normalized, problems = validate_email_address(email)
+    return canonical_email(email if problems else normalized)
+
+
 def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolation]]:
     """Return the trimmed name and its violations."""
     trimmed = name.strip()
