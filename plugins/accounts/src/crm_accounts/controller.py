@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import CursorResult, Engine, Result, delete, select, update
+from sqlalchemy import CursorResult, Engine, Result, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ from crm_accounts.validation import (
     validate_new_account,
     validate_new_password,
 )
+from crm_host import database
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,25 @@ PAGE_TOKEN_KEY = "page_token_key"  # noqa: S105
 UPDATE_ATTEMPTS = 5
 
 T = TypeVar("T")
+
+
+class AccountFields(Protocol):
+    """A mapped Account, or a row of :data:`RECORD_COLUMNS`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def create_time(self) -> datetime: ...
+    @property
+    def update_time(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +93,7 @@ class AccountRecord:
     etag: str
 
     @classmethod
-    def of(cls, account: Account) -> AccountRecord:
+    def of(cls, account: AccountFields) -> AccountRecord:
         return cls(
             id=account.id,
             name=account.name,
@@ -83,6 +103,19 @@ class AccountRecord:
             update_time=account.update_time,
             etag=etag_of(account.version),
         )
+
+
+# What a record is made of, for reads that need no mapped object.
+RECORD_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.email,
+    Account.state,
+    Account.create_time,
+    Account.update_time,
+    Account.version,
+)
+_GET_ACCOUNT = database.PointRead(select(*RECORD_COLUMNS).where(Account.id == bindparam("id")))
 
 
 def etag_of(version: int) -> str:
@@ -203,7 +236,10 @@ class AccountsController:
 
     async def get_account(self, account_id: str) -> AccountRecord:
         key = parse_account_id(account_id)
-        return AccountRecord.of(await self._run(lambda s: _existing(s, key)))
+        row = await _GET_ACCOUNT.first(self._engine, id=key)
+        if row is None:
+            raise NotFound(key)
+        return AccountRecord.of(row)
 
     async def list_accounts(
         self, page_size: int, page_token: str, filter: str, order_by: str

@@ -14,10 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, literal, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm_accounts.models import Account, LoginSession, State
+from crm_host import database
 from crm_host.auth import Principal
 
 # last_used_time is written at most this often per session: a write per call
@@ -108,6 +109,21 @@ def revoke_all(session: Session, account_id: str, keep: str | None = None) -> No
     session.execute(statement)
 
 
+# Every authenticated call runs it: the hottest read there is.
+_RESOLVE = database.PointRead(
+    select(
+        LoginSession.id,
+        LoginSession.expire_time,
+        LoginSession.last_used_time,
+        Account.id.label("account_id"),
+        Account.state,
+        Account.roles,
+    )
+    .join(Account, Account.id == LoginSession.account_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
 class SessionAuthenticator:
     """The host's authenticator for accounts' session tokens."""
 
@@ -115,29 +131,21 @@ class SessionAuthenticator:
         self._engine = engine
 
     async def __call__(self, token: str) -> Principal | None:
-        return await asyncio.to_thread(self._resolve, token)
-
-    def _resolve(self, token: str) -> Principal | None:
+        found = await _RESOLVE.first(self._engine, token_hash=token_hash(token))
         now = datetime.now(UTC)
-        with Session(self._engine) as session, session.begin():
-            found = session.execute(
-                select(LoginSession, Account)
-                .join(Account, Account.id == LoginSession.account_id)
-                .where(LoginSession.token_hash == token_hash(token))
-            ).first()
-            if found is None:
-                return None
-            login, account = found
-            if login.expire_time <= now or account.state != State.ACTIVE:
-                return None
-            if now - login.last_used_time >= LAST_USED_RESOLUTION:
-                session.execute(
-                    update(LoginSession)
-                    .where(LoginSession.id == login.id)
-                    .values(last_used_time=now)
-                )
-            return Principal(
-                account_id=account.id,
-                roles=frozenset(account.roles.split()),
-                credential_id=login.id,
+        if found is None or found.expire_time <= now or found.state != State.ACTIVE:
+            return None
+        if now - found.last_used_time >= LAST_USED_RESOLUTION:
+            # A write may wait for the database's write lock: never on the event loop.
+            await asyncio.to_thread(self._touch, found.id, now)
+        return Principal(
+            account_id=found.account_id,
+            roles=frozenset(found.roles.split()),
+            credential_id=found.id,
+        )
+
+    def _touch(self, session_id: str, now: datetime) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(LoginSession).where(LoginSession.id == session_id).values(last_used_time=now)
             )
