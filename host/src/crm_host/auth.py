@@ -17,11 +17,10 @@ An RPC without a declared policy requires authentication (default deny).
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,14 +111,13 @@ def _bearer_token(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
     return token.strip()
 
 
-@contextlib.contextmanager
-def acting_as(caller: Principal | None) -> Iterator[None]:
-    """Make ``caller`` what :func:`principal` returns until the block ends."""
-    token = _current.set(caller)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+def act_as(caller: Principal | None) -> contextvars.Token[Principal | None]:
+    """Make ``caller`` what :func:`principal` returns until :func:`stop_acting`."""
+    return _current.set(caller)
+
+
+def stop_acting(token: contextvars.Token[Principal | None]) -> None:
+    _current.reset(token)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import inspect
 import logging
 import time
@@ -26,12 +27,12 @@ import grpc
 import grpc.aio
 
 from crm_host import logs
-from crm_host.auth import Gatekeeper, Principal, acting_as
+from crm_host.auth import Gatekeeper, Principal, act_as, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 if TYPE_CHECKING:
     # Only for types: the host runs without prometheus_client when no Metrics is given.
-    from crm_host.metrics import CallLabels, Metrics
+    from crm_host.metrics import MethodMetrics, Metrics
 
 log = logging.getLogger("crm_host.rpc")
 
@@ -68,6 +69,9 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self._gatekeeper = gatekeeper
         self._metrics = metrics
         self._default_deadline = default_deadline
+        # Per method path: what does not change from call to call. Only
+        # methods a service handles get here, so it cannot grow without bound.
+        self._methods: dict[str, _Method] = {}
 
     async def intercept_service(
         self,
@@ -78,76 +82,183 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None:
             return None
         method: str = handler_call_details.method
-        metadata = handler_call_details.invocation_metadata
-        admission = _Admission(
-            method=method,
-            request_id=logs.request_id_from(metadata),
-            default_deadline=self._default_deadline,
-            request_streaming=handler.request_streaming,
-        )
-        if self._metrics is not None:
-            admission.metrics = self._metrics
-            admission.labels = self._metrics.labels(
-                method, handler.request_streaming, handler.response_streaming
+        shape = self._methods.get(method)
+        if shape is None:
+            shape = self._methods[method] = _Method.of(
+                method, handler, self._metrics, self._default_deadline
             )
+        metadata = handler_call_details.invocation_metadata
+        admission = _Admission(shape, logs.request_id_from(metadata))
         # Authenticators may log; their lines belong to this call too.
-        with logs.bound_request_id(admission.request_id):
-            try:
-                admission.caller = await self._gatekeeper.admit(method, metadata)
-            except ServiceError as refusal:
-                admission.refusal = refusal
-        for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
-            behavior = getattr(handler, kind)
-            if behavior is not None:
-                # Requests are decoded inside the wrapper: grpc's own decoding
-                # failure answers UNKNOWN with the parser's exception text.
-                decode = _decoder(handler.request_deserializer, admission)
-                if not handler.request_streaming:
-                    wrapped = _wrap(behavior, admission, decode)
-                elif inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior):
-                    wrapped = _wrap(behavior, admission, _async_stream_decoder(decode))
-                else:
-                    wrapped = _wrap(behavior, admission, _stream_decoder(decode))
-                return handler._replace(**{kind: wrapped, "request_deserializer": None})
-        return handler
+        bound = logs.bind_request_id(admission.request_id)
+        try:
+            admission.caller = await self._gatekeeper.admit(method, metadata)
+        except ServiceError as refusal:
+            admission.refusal = refusal
+        finally:
+            logs.unbind_request_id(bound)
+        decode = _decoder(handler.request_deserializer, admission)
+        wrapped = shape.wrap(getattr(handler, shape.kind), admission, decode)
+        return handler._replace(**{shape.kind: wrapped, "request_deserializer": None})
+
+
+@dataclass(frozen=True)
+class _Method:
+    """What the interceptor needs to know about a method, worked out on its first call."""
+
+    path: str
+    # Which of the handler's four behaviours is set.
+    kind: str
+    wrap: Wrap
+    metrics: MethodMetrics | None
+    # Seconds an async unary handler may run when the client set no deadline.
+    default_deadline: float | None
+
+    @classmethod
+    def of(
+        cls,
+        path: str,
+        handler: grpc.RpcMethodHandler,
+        metrics: Metrics | None,
+        default_deadline: float | None,
+    ) -> _Method:
+        kind = next(
+            kind
+            for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
+            if getattr(handler, kind) is not None
+        )
+        behavior = getattr(handler, kind)
+        wrap = _WRAPPERS[
+            "async_stream"
+            if inspect.isasyncgenfunction(behavior)
+            else "async_call"
+            if inspect.iscoroutinefunction(behavior)
+            else "sync_stream"
+            if inspect.isgeneratorfunction(behavior)
+            else "sync_call"
+        ]
+        if handler.request_streaming:
+            # Requests are decoded inside the wrapper: grpc's own decoding
+            # failure answers UNKNOWN with the parser's exception text.
+            wrap = _streaming(
+                wrap, inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
+            )
+        return cls(
+            path=path,
+            kind=kind,
+            wrap=wrap,
+            metrics=(
+                None
+                if metrics is None
+                else metrics.for_method(path, handler.request_streaming, handler.response_streaming)
+            ),
+            # Streams are long-lived by design (Watch, uploads): only unary
+            # requests are bounded.
+            default_deadline=None if handler.request_streaming else default_deadline,
+        )
 
 
 @dataclass
 class _Admission:
     """What the interceptor learnt about a call before its handler runs."""
 
-    method: str
+    method: _Method
     request_id: str
     caller: Principal | None = None
     refusal: ServiceError | None = None
-    metrics: Metrics | None = None
-    labels: CallLabels | None = None
-    # Seconds an async unary handler may run when the client set no deadline.
-    default_deadline: float | None = None
-    request_streaming: bool = False
 
     def received(self) -> None:
-        if self.metrics is not None and self.labels is not None:
-            self.metrics.message_received(self.labels)
+        if self.method.metrics is not None:
+            self.method.metrics.message_received()
 
     def sent(self) -> None:
-        if self.metrics is not None and self.labels is not None:
-            self.metrics.message_sent(self.labels)
+        if self.method.metrics is not None:
+            self.method.metrics.message_sent()
 
 
 class _Call:
-    """Tracks one call from start to its log line and metrics."""
+    """Tracks one call from start to its log line and metrics: the handler runs inside it.
+
+    ``async with`` for async handlers, ``with`` for plain ones. A class rather
+    than generator-based context managers: this runs on every call, and those
+    cost several function calls more each.
+    """
 
     def __init__(self, admission: _Admission, context: _ContextProxy) -> None:
         self.admission = admission
         self.context = context
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
-        if admission.metrics is not None and admission.labels is not None:
-            admission.metrics.call_started(admission.labels)
+        self.deadline: asyncio.Timeout | None = None
+        self._bound: (
+            tuple[contextvars.Token[str | None], contextvars.Token[Principal | None]] | None
+        ) = None
+        if admission.method.metrics is not None:
+            admission.method.metrics.call_started()
+
+    async def __aenter__(self) -> None:
+        try:
+            self.begin()
+        except BaseException as exc:
+            # A refused call: no body runs, and __aexit__ would not be called.
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: Any
+    ) -> None:
+        try:
+            if exc is not None and (status := self.failed(exc)) is not None:
+                await self.context.abort(status.code, status.details, status.trailing_metadata)
+        finally:
+            self.finish()
+
+    def __enter__(self) -> None:
+        try:
+            self.begin()
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: Any
+    ) -> None:
+        try:
+            if exc is not None and (status := self.failed(exc)) is not None:
+                self.context.abort(status.code, status.details, status.trailing_metadata)
+        finally:
+            self.finish()
+
+    def begin(self) -> None:
+        """Bind the call's request id and caller; raise the refusal if it was refused."""
+        admission = self.admission
+        self._bound = (logs.bind_request_id(admission.request_id), act_as(admission.caller))
+        self.context.set_trailing_metadata(())
+        if admission.refusal is not None:
+            raise admission.refusal
+
+    def bounded(
+        self, grpc_context: grpc.aio.ServicerContext
+    ) -> contextlib.AbstractAsyncContextManager[Any]:
+        """The method's default deadline, unless the client chose one."""
+        limit = self.admission.method.default_deadline
+        if limit is None or grpc_context.time_remaining() is not None:
+            return _UNBOUNDED
+        self.deadline = asyncio.timeout(limit)
+        return self.deadline
 
     def failed(self, exc: BaseException) -> grpc.Status | None:
         """Record how ``exc`` ends the call; return the status to answer with, if any."""
+        if isinstance(exc, TimeoutError) and self.deadline is not None and self.deadline.expired():
+            limit = self.admission.method.default_deadline
+            exc = ServiceError(
+                code=grpc.StatusCode.DEADLINE_EXCEEDED,
+                message=f"the call ran past the server's default deadline of {limit}s; "
+                "set a deadline to choose another",
+                reason="DEFAULT_DEADLINE_EXCEEDED",
+                domain=HOST_DOMAIN,
+                metadata={"deadlineSeconds": str(limit)},
+            )
         if isinstance(exc, ServiceError):
             self.code = exc.code
             return exc.to_status()
@@ -158,82 +269,35 @@ class _Call:
             self.code = grpc.StatusCode.CANCELLED
             return None
         self.code = grpc.StatusCode.INTERNAL
-        log.error("rpc %s raised an unexpected exception", self.admission.method, exc_info=exc)
+        log.error("rpc %s raised an unexpected exception", self.admission.method.path, exc_info=exc)
         return INTERNAL_STATUS
 
     def finish(self) -> None:
         code = self.code or self.context.code() or grpc.StatusCode.OK
         elapsed = time.perf_counter() - self.started
         admission = self.admission
+        method = admission.method
         log.info(
             "rpc %s %s %.1fms",
-            admission.method,
+            method.path,
             code.name,
             elapsed * 1000,
             # Also as fields, so JSON logs can be queried without parsing the message.
             extra={
-                "request_id": admission.request_id,
-                "grpc_method": admission.method,
+                "grpc_method": method.path,
                 "grpc_code": code.name,
                 "duration_ms": round(elapsed * 1000, 3),
             },
         )
-        if admission.metrics is not None and admission.labels is not None:
-            admission.metrics.call_handled(admission.labels, code, elapsed)
+        if method.metrics is not None:
+            method.metrics.call_handled(code, elapsed)
+        if self._bound is not None:
+            request_id, caller = self._bound
+            stop_acting(caller)
+            logs.unbind_request_id(request_id)
 
 
-@contextlib.asynccontextmanager
-async def _observed(
-    admission: _Admission, context: _AsyncContext, *, bounded: bool = False
-) -> AsyncIterator[None]:
-    """Run the handler's body; ``bounded`` applies the default deadline to it."""
-    limit = admission.default_deadline
-    deadline = asyncio.timeout(limit if bounded and context.time_remaining() is None else None)
-    with logs.bound_request_id(admission.request_id):
-        call = _Call(admission, context)
-        try:
-            context.set_trailing_metadata(())
-            if admission.refusal is not None:
-                raise admission.refusal
-            with acting_as(admission.caller):
-                async with deadline:
-                    yield
-        except BaseException as exc:
-            if isinstance(exc, TimeoutError) and deadline.expired():
-                exc = ServiceError(
-                    code=grpc.StatusCode.DEADLINE_EXCEEDED,
-                    message=f"the call ran past the server's default deadline of {limit}s; "
-                    "set a deadline to choose another",
-                    reason="DEFAULT_DEADLINE_EXCEEDED",
-                    domain=HOST_DOMAIN,
-                    metadata={"deadlineSeconds": str(limit)},
-                )
-            status = call.failed(exc)
-            if status is not None:
-                await context.abort(status.code, status.details, status.trailing_metadata)
-            raise
-        finally:
-            call.finish()
-
-
-@contextlib.contextmanager
-def _observed_sync(admission: _Admission, context: _SyncContext) -> Iterator[None]:
-    # Plain handlers run on worker threads, each with a context of its own.
-    with logs.bound_request_id(admission.request_id):
-        call = _Call(admission, context)
-        try:
-            context.set_trailing_metadata(())
-            if admission.refusal is not None:
-                raise admission.refusal
-            with acting_as(admission.caller):
-                yield
-        except BaseException as exc:
-            status = call.failed(exc)
-            if status is not None:
-                context.abort(status.code, status.details, status.trailing_metadata)
-            raise
-        finally:
-            call.finish()
+_UNBOUNDED = contextlib.nullcontext()
 
 
 class _ContextProxy:
@@ -318,7 +382,7 @@ def _decoder(
         except Exception:
             raise ServiceError(
                 code=grpc.StatusCode.INVALID_ARGUMENT,
-                message=f"the request is not a valid message for {admission.method}",
+                message=f"the request is not a valid message for {admission.method.path}",
                 reason="MALFORMED_REQUEST",
                 domain=HOST_DOMAIN,
             ) from None
@@ -342,51 +406,81 @@ def _stream_decoder(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return messages
 
 
-def _wrap(behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]) -> Behavior:
-    if inspect.isasyncgenfunction(behavior):
+Wrap = Callable[[Behavior, _Admission, Callable[[Any], Any]], Behavior]
 
-        async def async_stream(
-            request: Any, grpc_context: grpc.aio.ServicerContext
-        ) -> AsyncIterator[Any]:
-            context = _AsyncContext(grpc_context, admission)
-            async with _observed(admission, context):
-                async for response in behavior(decode(request), context):
-                    yield response
-                    admission.sent()
 
-        return async_stream
+def _async_call(
+    behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]
+) -> Behavior:
+    async def async_call(request: Any, grpc_context: grpc.aio.ServicerContext) -> Any:
+        context = _AsyncContext(grpc_context, admission)
+        call = _Call(admission, context)
+        async with call, call.bounded(grpc_context):
+            response = await behavior(decode(request), context)
+        if response is not None:
+            admission.sent()
+        return response
 
-    if inspect.iscoroutinefunction(behavior):
+    return async_call
 
-        async def async_call(request: Any, grpc_context: grpc.aio.ServicerContext) -> Any:
-            context = _AsyncContext(grpc_context, admission)
-            # Streams are long-lived by design (Watch, uploads): only unary calls
-            # are bounded.
-            async with _observed(admission, context, bounded=not admission.request_streaming):
-                response = await behavior(decode(request), context)
-                if response is not None:
-                    admission.sent()
-                return response
 
-        return async_call
+def _async_stream(
+    behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]
+) -> Behavior:
+    async def async_stream(
+        request: Any, grpc_context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[Any]:
+        context = _AsyncContext(grpc_context, admission)
+        # Streams are long-lived by design (Watch, downloads): no default deadline.
+        async with _Call(admission, context):
+            async for response in behavior(decode(request), context):
+                yield response
+                admission.sent()
 
-    if inspect.isgeneratorfunction(behavior):
+    return async_stream
 
-        def sync_stream(request: Any, grpc_context: Any) -> Iterator[Any]:
-            context = _SyncContext(grpc_context, admission)
-            with _observed_sync(admission, context):
-                for response in behavior(decode(request), context):
-                    yield response
-                    admission.sent()
 
-        return sync_stream
-
+def _sync_call(behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]) -> Behavior:
+    # Plain handlers run on worker threads, each with a context of its own.
     def sync_call(request: Any, grpc_context: Any) -> Any:
         context = _SyncContext(grpc_context, admission)
-        with _observed_sync(admission, context):
+        with _Call(admission, context):
             response = behavior(decode(request), context)
-            if response is not None:
-                admission.sent()
-            return response
+        if response is not None:
+            admission.sent()
+        return response
 
     return sync_call
+
+
+def _sync_stream(
+    behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]
+) -> Behavior:
+    def sync_stream(request: Any, grpc_context: Any) -> Iterator[Any]:
+        context = _SyncContext(grpc_context, admission)
+        with _Call(admission, context):
+            for response in behavior(decode(request), context):
+                yield response
+                admission.sent()
+
+    return sync_stream
+
+
+_WRAPPERS: dict[str, Wrap] = {
+    "async_call": _async_call,
+    "async_stream": _async_stream,
+    "sync_call": _sync_call,
+    "sync_stream": _sync_stream,
+}
+
+
+def _streaming(wrap: Wrap, is_async: bool) -> Wrap:
+    """``wrap`` for a handler that takes a stream of requests, decoding each."""
+    stream_decoder = _async_stream_decoder if is_async else _stream_decoder
+
+    def wrap_streaming(
+        behavior: Behavior, admission: _Admission, decode: Callable[[Any], Any]
+    ) -> Behavior:
+        return wrap(behavior, admission, stream_decoder(decode))
+
+    return wrap_streaming

@@ -8,14 +8,12 @@ plugin, a library), without any cooperation from the caller.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-import datetime
 import json
 import logging
+import os
 import sys
-import uuid
-from collections.abc import Iterator
+import time
 from typing import Any, Literal, TextIO
 
 LogFormat = Literal["text", "json"]
@@ -43,18 +41,18 @@ def request_id() -> str | None:
     return _request_id.get()
 
 
-@contextlib.contextmanager
-def bound_request_id(value: str) -> Iterator[None]:
-    """Make ``value`` what :func:`request_id` returns until the block ends."""
-    token = _request_id.set(value)
-    try:
-        yield
-    finally:
-        _request_id.reset(token)
+def bind_request_id(value: str) -> contextvars.Token[str | None]:
+    """Make ``value`` what :func:`request_id` returns until :func:`unbind_request_id`."""
+    return _request_id.set(value)
+
+
+def unbind_request_id(token: contextvars.Token[str | None]) -> None:
+    _request_id.reset(token)
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits in hex, like a UUID4's hex without the fixed version bits."""
+    return os.urandom(16).hex()
 
 
 def valid_request_id(value: object) -> bool:
@@ -99,15 +97,26 @@ class TextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, exc_info, extras."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The host writes a line per call, many a second: the date and time
+        # part of the timestamp is formatted once per second.
+        self._second: tuple[int, str] = (-1, "")
+
+    def _timestamp(self, created: float) -> str:
+        """``created`` as RFC 3339 UTC with milliseconds, e.g. 2026-11-26T12:00:00.123Z."""
+        second, text = self._second
+        if int(created) != second:
+            second = int(created)
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        return f"{text}.{int((created - second) * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             key: value for key, value in record.__dict__.items() if key not in _RECORD_ATTRIBUTES
         }
-        entry["time"] = (
-            datetime.datetime.fromtimestamp(record.created, datetime.UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z")
-        )
+        entry["time"] = self._timestamp(record.created)
         entry["level"] = record.levelname
         entry["logger"] = record.name
         entry["message"] = record.getMessage()
@@ -144,6 +153,14 @@ def configure(
     handlers installed by others (pytest's, for one) alone.
     """
     global _installed
+    # The host writes a line per call. Neither format prints the thread,
+    # process or source location of a record, and looking them up costs more
+    # than formatting the line, so they are not looked up (the logging
+    # HOWTO's "Optimization" section lists these switches).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(formatter(format))
     root = logging.getLogger()
@@ -161,11 +178,12 @@ __all__ = [
     "JsonFormatter",
     "LogFormat",
     "TextFormatter",
-    "bound_request_id",
+    "bind_request_id",
     "configure",
     "formatter",
     "new_request_id",
     "request_id",
     "request_id_from",
+    "unbind_request_id",
     "valid_request_id",
 ]
