@@ -8,7 +8,6 @@ import inspect
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any, Literal
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from crm_host import __version__, codegen, config, logs, migrations, scaffold
+from crm_host import __version__, codegen, config, logs, migrations, scaffold, workers
 from crm_host.hookspecs import CommandRun
 from crm_host.host import Host, HostError, HostSettings
 from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
@@ -32,10 +31,14 @@ def _plugin_list(value: str | None) -> list[str] | None:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
+def _log_level(args: argparse.Namespace) -> str:
+    return "DEBUG" if getattr(args, "debug", False) else "INFO"
+
+
 def _configured(args: argparse.Namespace) -> tuple[config.Config, HostSettings]:
     effective = config.load(args, os.environ)
     # Now that the file is read too: its log_format counts as well.
-    logs.configure(effective["log_format"], "DEBUG" if getattr(args, "debug", False) else "INFO")
+    logs.configure(effective["log_format"], _log_level(args))
     return effective, HostSettings.from_config(effective)
 
 
@@ -160,24 +163,16 @@ def _load_plugins(selected: list[str] | None) -> PluginManager:
     return plugins
 
 
-async def _serve(host: Host) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await host.start()
-        await stop.wait()
-        log.info("shutting down: draining calls for up to %ss", host.settings.grace)
-    finally:
-        await host.stop()
-    log.info("stopped")
-
-
 def _cmd_serve(args: argparse.Namespace) -> int:
     effective, settings = _configured(args)
-    asyncio.run(_serve(Host(_load_plugins(_plugin_list(effective["plugins"])), settings)))
-    return 0
+    selected = _plugin_list(effective["plugins"])
+    host = Host(_load_plugins(selected), settings)
+    if effective["workers"] == 1:
+        asyncio.run(workers.serve(host))
+        return 0
+    return workers.supervise(
+        host, selected, effective["workers"], effective["log_format"], _log_level(args)
+    )
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:

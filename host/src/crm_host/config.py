@@ -51,6 +51,7 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("listen", str, "[::]:50051", "address to serve gRPC on"),
+    Option("workers", int, 1, "server processes sharing the listen port (SO_REUSEPORT)"),
     Option("database_url", str, DEFAULT_DATABASE_URL, "SQLAlchemy database URL", secret=True),
     Option("plugins", str, None, "comma-separated plugins to load (default: all installed)"),
     Option("migrate", bool, None, "upgrade plugin schemas on start (default: only for SQLite)"),
@@ -96,7 +97,12 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType({o.name: o.default for o in OPTIO
 CHOICES = {"log_format": ("text", "json")}
 SECRET_WORDS = ("pass", "secret", "token", "key", "pepper", "dsn", "credential", "url")
 # Options that must be above zero, not just not negative.
-POSITIVE = {"health_check_interval_seconds", "max_receive_message_bytes", "max_concurrent_streams"}
+POSITIVE = {
+    "health_check_interval_seconds",
+    "max_receive_message_bytes",
+    "max_concurrent_streams",
+    "workers",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None = None) -> None:
@@ -270,6 +276,11 @@ def load(
         raise ConfigError("tls_cert is set but tls_key is not: give both")
     if values["tls_client_ca"].value is not None and values["tls_cert"].value is None:
         raise ConfigError("tls_client_ca needs tls_cert and tls_key: mutual TLS is TLS first")
+    if values["workers"].value > 1 and values["metrics_listen"].value is not None:
+        raise ConfigError(
+            "metrics_listen cannot be used with workers above 1: each worker has metrics of "
+            "its own and they cannot share a port; run replicas of one worker each instead"
+        )
     return Config(values, _plugin_values(file_plugins, environ, path))
 
 

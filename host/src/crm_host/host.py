@@ -64,6 +64,9 @@ class HostSettings:
     # host:port for Prometheus metrics over HTTP; None serves none.
     metrics_listen: str | None = DEFAULTS["metrics_listen"]
     tracing: bool = DEFAULTS["tracing"]
+    # Share the port with the other processes of `serve --workers N` (SO_REUSEPORT);
+    # otherwise a second host on a taken port would silently share it.
+    reuse_port: bool = False
 
     @classmethod
     def from_config(cls, config: Config) -> HostSettings:
@@ -78,8 +81,7 @@ class HostSettings:
         """grpc core channel arguments for these limits."""
         ms = 1000
         return [
-            # Without this a second host on a taken port would silently share it.
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(self.reuse_port)),
             ("grpc.max_receive_message_length", self.max_receive_message_bytes),
             ("grpc.max_concurrent_streams", self.max_concurrent_streams),
             ("grpc.keepalive_time_ms", int(self.keepalive_time_seconds * ms)),
