@@ -6,6 +6,7 @@ Descriptions never echo the password.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -45,12 +46,18 @@ def canonical_email(normalized: str) -> str:
 def email_lookup_key(email: str) -> str:
     """The canonical form to look any input up by, valid address or not.
 
-    Normalized exactly as CreateAccount stores email_canonical, so any spelling
-    that would be a duplicate on create finds the account; invalid input just
-    finds nothing.
+    A valid address is normalized exactly as CreateAccount stores
+    email_canonical, so any spelling that would be a duplicate on create finds
+    the account. Anything else becomes a digest of its canonical form: it finds
+    nothing (every stored address has an "@"), still counts as itself for login
+    throttling, and fits the database however long it is or whatever it holds
+    (PostgreSQL refuses NUL in text, and throttling keys are bounded).
     """
     normalized, problems = validate_email_address(email)
-    return canonical_email(email if problems else normalized)
+    if not problems:
+        return canonical_email(normalized)
+    folded = canonical_email(email).encode("utf-8", "surrogatepass")
+    return f"invalid:{hashlib.sha256(folded).hexdigest()}"
 
 
 def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolation]]:
