@@ -22,6 +22,8 @@ PASSWORD_MAX_LENGTH = 1024
 
 # Cs (surrogates) cannot be encoded as UTF-8; Cc includes NUL, which PostgreSQL rejects.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
+# Format characters and separators that str.strip() keeps; nothing else shows either.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolat
     violations = []
     if not trimmed:
         violations.append(FieldViolation(field, "must not be empty", "NAME_EMPTY"))
+    elif all(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in trimmed):
+        # Zero-width spaces and joiners, byte order marks: a name that shows as blank.
+        violations.append(FieldViolation(field, "must contain a visible character", "NAME_EMPTY"))
     elif len(trimmed) > NAME_MAX_LENGTH:
         violations.append(
             FieldViolation(field, f"must be at most {NAME_MAX_LENGTH} characters", "NAME_TOO_LONG")
