@@ -81,6 +81,12 @@ OPTIONS: tuple[Option, ...] = (
         "deadline of async unary calls whose client set none (0: none)",
     ),
     Option("health_check_interval_seconds", float, 0.5, "how often readiness checks the database"),
+    Option(
+        "hook_timeout_seconds",
+        float,
+        30.0,
+        "how long each plugin's startup or shutdown hook may take (0: no limit)",
+    ),
     Option("log_format", str, "text", "log line format: text or json"),
     Option(
         "tracing",

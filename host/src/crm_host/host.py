@@ -61,6 +61,7 @@ class HostSettings:
     max_connection_age_grace_seconds: float = DEFAULTS["max_connection_age_grace_seconds"]
     default_deadline_seconds: float = DEFAULTS["default_deadline_seconds"]
     health_check_interval_seconds: float = DEFAULTS["health_check_interval_seconds"]
+    hook_timeout_seconds: float = DEFAULTS["hook_timeout_seconds"]
     # host:port for Prometheus metrics over HTTP; None serves none.
     metrics_listen: str | None = DEFAULTS["metrics_listen"]
     tracing: bool = DEFAULTS["tracing"]
@@ -144,7 +145,12 @@ class Host:
         """Create the schema, start the plugins and listen; return the bound port."""
         await self.register()
         await self.prepare_schema()
-        await self.plugins.call_each("startup", engine=self.engine, per_plugin=self._settings_arg)
+        await self.plugins.call_each(
+            "startup",
+            engine=self.engine,
+            per_plugin=self._settings_arg,
+            time_limit=self.settings.hook_timeout_seconds,
+        )
         self._plugins_started = True
 
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
@@ -448,6 +454,7 @@ class Host:
                 per_plugin=self._settings_arg,
                 reverse=True,
                 on_error=lambda error: log.error("%s", error),
+                time_limit=self.settings.hook_timeout_seconds,
             )
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)

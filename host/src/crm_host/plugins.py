@@ -8,7 +8,11 @@ and call hooks plugin by plugin, so every failure names its plugin.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import inspect
+import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -220,6 +224,7 @@ class PluginManager:
         per_plugin: Callable[[PluginInfo], Mapping[str, Any]] | None = None,
         reverse: bool = False,
         on_error: Callable[[PluginError], None] | None = None,
+        time_limit: float | None = None,
         **kwargs: Any,
     ) -> None:
         """Call ``hook`` on each plugin in load order (or reversed), awaiting async ones.
@@ -227,20 +232,91 @@ class PluginManager:
         ``per_plugin`` supplies the arguments that differ between plugins, such
         as their settings. An exception becomes a PluginError naming the plugin:
         it is raised, or handed to ``on_error`` and the remaining plugins still run.
+
+        With ``time_limit`` (seconds, 0 for none) each implementation is bounded
+        as :func:`_call_bounded` describes; running past it is such an error.
         """
         impls = list(self._impls(hook))
         for info, function, argnames in reversed(impls) if reverse else impls:
             available = {**kwargs, **(per_plugin(info) if per_plugin else {})}
+            arguments = {name: available[name] for name in argnames}
             try:
-                result = function(**{name: available[name] for name in argnames})
-                if inspect.isawaitable(result):
-                    await result
+                if time_limit is None:
+                    result = function(**arguments)
+                    if inspect.isawaitable(result):
+                        await result
+                else:
+                    thread = f"crm-{hook}-{info.name}"
+                    await _call_bounded(function, arguments, time_limit, thread)
             except Exception as exc:
                 if isinstance(exc, PluginError):
                     error = exc
+                elif isinstance(exc, _GaveUp):
+                    error = PluginError(
+                        info,
+                        f"hook {hook} did not finish within {time_limit:g}s (hook_timeout_seconds)",
+                    )
                 else:
                     error = PluginError(info, f"hook {hook} raised {describe(exc)}")
                     error.__cause__ = exc
                 if on_error is None:
                     raise error from error.__cause__
                 on_error(error)
+
+
+class _GaveUp(Exception):
+    """A bounded hook implementation ran past its timeout."""
+
+
+async def _call_bounded(
+    function: Callable[..., Any], arguments: Mapping[str, Any], time_limit: float, thread: str
+) -> None:
+    """Call ``function``, awaiting what it returns, for at most ``time_limit`` seconds (0: none).
+
+    A plain function runs on a daemon thread of its own: a blocked thread cannot
+    be interrupted, but then it blocks neither the event loop nor, once given
+    up on, the process's exit. A coroutine is cancelled when its time is up.
+    """
+    limit = asyncio.timeout(time_limit or None)
+    try:
+        async with limit:
+            if inspect.iscoroutinefunction(function):
+                result = function(**arguments)
+            else:
+                result = await _on_daemon_thread(function, arguments, thread)
+            if inspect.isawaitable(result):
+                await result
+    except TimeoutError:
+        if limit.expired():
+            raise _GaveUp from None
+        raise
+
+
+async def _on_daemon_thread(
+    function: Callable[..., Any], arguments: Mapping[str, Any], name: str
+) -> Any:
+    """``function(**arguments)`` on a new daemon thread, in a copy of this context."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(result: Any, error: Exception | None) -> None:
+        # Done already when the caller stopped waiting (timeout or cancellation).
+        if future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            outcome: tuple[Any, Exception | None] = (context.run(function, **arguments), None)
+        except Exception as exc:
+            outcome = (None, exc)
+        # The loop may be closed by the time a thread that was given up on returns.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future

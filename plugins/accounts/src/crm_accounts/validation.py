@@ -6,6 +6,7 @@ Descriptions never echo the password.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ PASSWORD_MAX_LENGTH = 1024
 
 # Cs (surrogates) cannot be encoded as UTF-8; Cc includes NUL, which PostgreSQL rejects.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
+# Format characters and separators that str.strip() keeps; nothing else shows either.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,18 @@ def canonical_email(normalized: str) -> str:
 def email_lookup_key(email: str) -> str:
     """The canonical form to look any input up by, valid address or not.
 
-    Normalized exactly as CreateAccount stores email_canonical, so any spelling
-    that would be a duplicate on create finds the account; invalid input just
-    finds nothing.
+    A valid address is normalized exactly as CreateAccount stores
+    email_canonical, so any spelling that would be a duplicate on create finds
+    the account. Anything else becomes a digest of its canonical form: it finds
+    nothing (every stored address has an "@"), still counts as itself for login
+    throttling, and fits the database however long it is or whatever it holds
+    (PostgreSQL refuses NUL in text, and throttling keys are bounded).
     """
     normalized, problems = validate_email_address(email)
-    return canonical_email(email if problems else normalized)
+    if not problems:
+        return canonical_email(normalized)
+    folded = canonical_email(email).encode("utf-8", "surrogatepass")
+    return f"invalid:{hashlib.sha256(folded).hexdigest()}"
 
 
 def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolation]]:
@@ -59,6 +68,9 @@ def validate_name(name: str, field: str = "name") -> tuple[str, list[FieldViolat
     violations = []
     if not trimmed:
         violations.append(FieldViolation(field, "must not be empty", "NAME_EMPTY"))
+    elif all(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in trimmed):
+        # Zero-width spaces and joiners, byte order marks: a name that shows as blank.
+        violations.append(FieldViolation(field, "must contain a visible character", "NAME_EMPTY"))
     elif len(trimmed) > NAME_MAX_LENGTH:
         violations.append(
             FieldViolation(field, f"must be at most {NAME_MAX_LENGTH} characters", "NAME_TOO_LONG")

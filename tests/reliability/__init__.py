@@ -1,0 +1,1 @@
+"""The reliability and fault suite: bad input and misbehaving plugins against real hosts."""
