@@ -17,6 +17,7 @@ from typing import Any
 
 import grpc
 import grpc.aio
+from google.protobuf import descriptor_pool
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData
 
@@ -230,15 +231,20 @@ class Host:
 
         await self.plugins.call_each("register_roles", per_plugin=role_registrar)
         public = Policy.parse("public")
-        # Probes and service discovery must work without credentials.
+        # Probes and service discovery must work without credentials: every
+        # method of the standard services, as their descriptors list them.
+        pool = descriptor_pool.Default()
+        v1alpha = pool.FindServiceByName(reflection.V1ALPHA_SERVICE_NAME)
+        standard = {
+            health.SERVICE_NAME: pool.FindServiceByName(health.SERVICE_NAME),
+            reflection.V1ALPHA_SERVICE_NAME: v1alpha,
+            # Wire-identical to v1alpha (crm_host.reflection), and not yet in the pool.
+            reflection.V1_SERVICE_NAME: v1alpha,
+        }
         policies = {
-            f"/{name}/{method}": public
-            for name, methods in (
-                (health.SERVICE_NAME, ("Check", "Watch")),
-                (reflection.V1ALPHA_SERVICE_NAME, ("ServerReflectionInfo",)),
-                (reflection.V1_SERVICE_NAME, ("ServerReflectionInfo",)),
-            )
-            for method in methods
+            f"/{name}/{method.name}": public
+            for name, service in standard.items()
+            for method in service.methods
         }
         for service in self.services:
             for method, policy in service.policies.items():

@@ -259,6 +259,15 @@ class _Call:
                 domain=HOST_DOMAIN,
                 metadata={"deadlineSeconds": str(limit)},
             )
+        if isinstance(exc, NotImplementedError):
+            # What generated servicer base classes raise for a method the
+            # servicer leaves out (grpcio-health-checking's Health/List, for one).
+            exc = ServiceError(
+                code=grpc.StatusCode.UNIMPLEMENTED,
+                message=f"{self.admission.method.path} is not implemented by this server",
+                reason="UNIMPLEMENTED",
+                domain=HOST_DOMAIN,
+            )
         if isinstance(exc, ServiceError):
             self.code = exc.code
             return exc.to_status()
