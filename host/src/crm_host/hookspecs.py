@@ -141,8 +141,9 @@ def startup(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
     """Prepare the plugin before the host accepts calls.
 
     Runs after every plugin registered its services and the schema exists. The
-    implementation may be ``async def``. An exception stops the host before it
-    listens, with a one-line error naming this plugin.
+    implementation may be ``async def``; a plain one runs on a thread of its
+    own. An exception, or running past ``hook_timeout_seconds``, stops the host
+    before it listens, with a one-line error naming this plugin.
     """
 
 
@@ -151,8 +152,10 @@ def shutdown(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None
     """Release the plugin's resources.
 
     Runs once in-flight calls have finished (or the grace period ran out) and
-    before the engine is disposed. The implementation may be ``async def``.
-    Exceptions are logged; they do not stop the other plugins' shutdown.
+    before the engine is disposed. The implementation may be ``async def``; a
+    plain one runs on a thread of its own. Exceptions, and running past
+    ``hook_timeout_seconds``, are logged; they do not stop the other plugins'
+    shutdown.
     """
 
 
