@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import grpc.aio
 
-from crm_host import logs
+from crm_host import database, logs
 from crm_host.auth import Gatekeeper, Principal, acting_as
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
@@ -157,6 +157,9 @@ class _Call:
             # The client went away (or the server is stopping): nothing to answer.
             self.code = grpc.StatusCode.CANCELLED
             return None
+        if (outage := database.unavailable(exc)) is not None:
+            self.code = outage.code
+            return outage.to_status()
         self.code = grpc.StatusCode.INTERNAL
         log.error("rpc %s raised an unexpected exception", self.admission.method, exc_info=exc)
         return INTERNAL_STATUS
