@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import grpc
 import grpc.aio
+import pytest
 from reliability.load import ADMIN_EMAIL, Burst, survivors
 
 from support.accounts import PASSWORD, Accounts
@@ -27,6 +28,7 @@ STARTED_CALL = re.compile(r"rpc /accounts.v1.AccountsService/CreateAccount (\w+)
 
 BURST = 90  # below max_concurrent_streams (100): every call is on the wire at once
 SIGNAL_AFTER = 15  # acknowledgements before the signal
+GRACE = 30  # seconds; far more than the burst needs
 
 
 def start(serve_accounts: Callable[..., HostProcess], url: str, *args: str) -> HostProcess:
@@ -65,8 +67,11 @@ def test_sigkill_mid_burst_loses_no_acknowledged_account(
     assert restarted.terminate() == 0
 
 
+# With a drain delay the host keeps taking calls for that long after SIGTERM,
+# so the calls grpc had queued are served instead of cancelled.
+@pytest.mark.parametrize("drain_delay", ["0", "1"])
 def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zero(
-    database_url: str, serve_accounts: Callable[..., HostProcess]
+    database_url: str, serve_accounts: Callable[..., HostProcess], drain_delay: str
 ) -> None:
     """What a client sees when the host stops mid-burst, and why each code is right.
 
@@ -79,7 +84,7 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
       right after the signal may still be served (OK) or caught in the race
       above (CANCELLED), but once one is refused, none is served again.
     """
-    host = start(serve_accounts, database_url, "--grace", "30")
+    host = start(serve_accounts, database_url, "--grace", str(GRACE), "--drain-delay", drain_delay)
     assert create_admin(database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
 
     async def burst_then_terminate() -> tuple[Burst, Burst, list[grpc.StatusCode], float]:
@@ -91,7 +96,9 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
             await burst.wait_for_acks(SIGNAL_AFTER)
             signalled = time.monotonic()
             host.process.send_signal(signal.SIGTERM)
-            while host.process.poll() is None:
+            # Bounded: a host that never exits must fail the test, not hang it.
+            give_up = signalled + float(drain_delay) + GRACE + 10
+            while host.process.poll() is None and time.monotonic() < give_up:
                 email = f"late{len(late_codes)}@example.com"
                 late_codes.append(await late.create(client, email))
                 await asyncio.sleep(0.01)
@@ -106,7 +113,7 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
     acknowledged = burst.acknowledged | late.acknowledged
     found = asyncio.run(survivors(restarted.port or 0, acknowledged, PASSWORD))
     print(
-        f"\nRELIABILITY sigterm: burst acknowledged={len(burst.acknowledged)} "
+        f"\nRELIABILITY sigterm[drain {drain_delay}s]: burst acked={len(burst.acknowledged)} "
         f"(finished after SIGTERM: {finished_after_signal}) failed={dict(burst.failed)} "
         f"late={dict(Counter(c.name for c in late_codes))} started-by-host={dict(started)} "
         f"present={found.present} unacknowledged-but-stored={found.unacknowledged}"
