@@ -26,6 +26,7 @@ from typing import Any
 
 import grpc
 
+from crm_host import database
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 
@@ -155,8 +156,11 @@ class Gatekeeper:
             try:
                 caller = await authenticate(token)
             except Exception as exc:
-                # An authenticator's failure (its database is down, a bug) must
-                # neither reach the client as text nor pass for "no caller".
+                # An authenticator's failure must neither reach the client as
+                # text nor pass for "no caller": a database outage is
+                # UNAVAILABLE (retry later), anything else a bug.
+                if (outage := database.unavailable(exc)) is not None:
+                    raise outage from None
                 log.error("an authenticator raised an unexpected exception", exc_info=exc)
                 raise dataclasses.replace(INTERNAL) from None
             if caller is not None:

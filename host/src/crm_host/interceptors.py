@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import grpc.aio
 
-from crm_host import logs
+from crm_host import database, logs
 from crm_host.auth import Gatekeeper, Principal, act_as, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
@@ -53,9 +53,11 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     The :class:`~crm_host.auth.Gatekeeper` resolves the caller once per call;
     handlers read it with :func:`crm_host.auth.principal`. A
     :class:`~crm_host.errors.ServiceError` (including a refusal) is answered
-    with its status and rich details. Any other exception that is not a
-    deliberate abort is logged with its traceback and answered with INTERNAL
-    and fixed details, so no exception text, SQL or path reaches the client.
+    with its status and rich details, a database outage with UNAVAILABLE
+    (:func:`crm_host.database.unavailable`). Any other exception that is not
+    a deliberate abort is logged with its traceback and answered with
+    INTERNAL and fixed details, so no exception text, SQL or path reaches the
+    client.
 
     With ``metrics``, each call is counted and timed there.
     """
@@ -277,6 +279,9 @@ class _Call:
             # The client went away (or the server is stopping): nothing to answer.
             self.code = grpc.StatusCode.CANCELLED
             return None
+        if (outage := database.unavailable(exc)) is not None:
+            self.code = outage.code
+            return outage.to_status()
         self.code = grpc.StatusCode.INTERNAL
         log.error("rpc %s raised an unexpected exception", self.admission.method.path, exc_info=exc)
         return INTERNAL_STATUS
