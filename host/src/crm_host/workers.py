@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
 import socket
 import sys
@@ -50,6 +51,21 @@ STABLE_SECONDS = 10.0
 MAX_QUICK_DEATHS = 5
 # Beyond drain_delay + grace, before a worker that ignores SIGTERM is killed.
 STOP_MARGIN = 10.0
+
+
+def run(host: Host, control: socket.socket | None = None) -> None:
+    """:func:`serve` ``host`` on uvloop's event loop when it is installed (crm-host[uvloop]).
+
+    uvloop runs the event loop's own share of each call with about a quarter
+    fewer instructions (docs/benchmarks.md); grpc.aio supports it.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serve(host, control))
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(serve(host, control))
 
 
 async def serve(host: Host, control: socket.socket | None = None) -> None:
@@ -319,13 +335,15 @@ class _WorkerTag(logging.Filter):
         super().__init__()
         self.index = index
         self.text = log_format != "json"
+        # Records do not look their process up (crm_host.logs.configure).
+        self.pid = os.getpid()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "worker"):
             record.worker = self.index
-            record.pid = record.process
+            record.pid = self.pid
             if self.text:
-                record.msg = f"[worker {self.index} pid {record.process}] {record.msg}"
+                record.msg = f"[worker {self.index} pid {self.pid}] {record.msg}"
         return True
 
 
@@ -349,7 +367,7 @@ def worker_main(argv: Sequence[str]) -> int:
     try:
         plugins = PluginManager()
         plugins.load_entrypoints(spec["plugins"])
-        asyncio.run(serve(Host(plugins, HostSettings(**spec["settings"])), control))
+        run(Host(plugins, HostSettings(**spec["settings"])), control)
     except (PluginError, HostError) as exc:
         log.error("%s", exc, exc_info=spec["log_level"] == "DEBUG")
         return 1
