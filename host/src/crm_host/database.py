@@ -112,8 +112,12 @@ class _CompiledRead:
         # mypy cannot type one made from names known only at run time.
         named_tuple: Any = collections.namedtuple
         self._row = named_tuple("Row", list(statement.selected_columns.keys()))
+        # Only the columns that need converting, by position.
         self._result_processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+            (position, processor)
+            for position, column in enumerate(columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None
         ]
 
     def first(self, engine: Engine, params: dict[str, Any], *, inline: bool) -> Any | None:
@@ -151,10 +155,10 @@ class _CompiledRead:
                 connection.close()
         if row is None:
             return None
-        return self._row._make(
-            value if process is None else process(value)
-            for value, process in zip(row, self._result_processors, strict=True)
-        )
+        values = list(row)
+        for position, process in self._result_processors:
+            values[position] = process(values[position])
+        return self._row._make(values)
 
 
 # Inline reads keep a connection per engine and event-loop thread: checking

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import grpc
@@ -126,10 +126,15 @@ def translate_errors(handler: Handler[Response]) -> Handler[Response]:
     return wrapper
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+    # Timestamp.FromDatetime goes through a time tuple and calendar.timegm:
+    # a quarter of GetAccount's own work. Record times are always aware UTC.
+    seconds, micros = divmod((value - _EPOCH) // _MICROSECOND, 1_000_000)
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 Message = TypeVar("Message", accounts_pb2.Account, accounts_pb2.CreateAccountResponse)
