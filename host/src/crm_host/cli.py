@@ -168,7 +168,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     selected = _plugin_list(effective["plugins"])
     host = Host(_load_plugins(selected), settings)
     if effective["workers"] == 1:
-        asyncio.run(workers.serve(host))
+        workers.run(host)
         return 0
     return workers.supervise(
         host, selected, effective["workers"], effective["log_format"], _log_level(args)
