@@ -19,6 +19,7 @@ import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_host.host import Host
 from support.databases import query
+from support.errors import rich_error
 from support.hosts import HostProcess, StartHost
 
 # The generated stub is untyped.
@@ -215,6 +216,36 @@ async def test_hashing_does_not_block_the_event_loop(
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     assert not creating.done()
     assert len({reply.id for reply in await creating}) == 3
+
+
+def test_requests_beyond_the_hashing_queue_are_refused_at_once(
+    serve_accounts: Callable[..., HostProcess],
+) -> None:
+    """One hashing thread, one waiting place: a burst gets RESOURCE_EXHAUSTED beyond that."""
+    host = serve_accounts(env={"CRM_ACCOUNTS__HASH_WORKERS": "1", "CRM_ACCOUNTS__HASH_QUEUE": "1"})
+
+    async def burst() -> tuple[list[object], accounts_pb2.CreateAccountResponse]:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+            stub = accounts_pb2_grpc.AccountsServiceStub(channel)
+            # Production argon2 parameters: each hash takes long enough for
+            # all eight to be in flight together.
+            outcomes = await asyncio.gather(
+                *(create(stub, email=f"burst{i}@example.com") for i in range(8)),
+                return_exceptions=True,
+            )
+            # The places are given back: a request after the burst is served.
+            after = await create(stub, email="after@example.com")
+            return list(outcomes), after
+
+    outcomes, after = asyncio.run(burst())
+    created = [o for o in outcomes if isinstance(o, accounts_pb2.CreateAccountResponse)]
+    refused = [rich_error(o) for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    assert len(created) + len(refused) == 8
+    assert 1 <= len(created) <= 2
+    assert {(r.code, r.reason, r.retry_delay) for r in refused} == {
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, "PASSWORD_HASHING_BUSY", 1.0)
+    }
+    assert after.email == "after@example.com"
 
 
 def test_accounts_survive_a_restart(

@@ -56,6 +56,7 @@ DOCUMENTED_PLUGIN_OPTIONS = {
         {
             "argon2_profile",
             "hash_workers",
+            "hash_queue",
             "session_ttl_seconds",
             "allow_signup",
             "login_max_failures",

@@ -348,13 +348,16 @@ class AccountsController:
         key = parse_account_id(account_id)
         account = await self._run(lambda s: _existing(s, key))
         watched = throttle.password_change_keys(self._settings, key, peer)
-        await self._count_attempt(watched)
-        if not await self._hasher.verify(account.password_hash, current):
-            raise WrongPassword
-        password = validate_new_password(
-            new, name=account.name, email=account.email, field="new_password"
-        )
-        new_hash = await self._hasher.hash(password)
+        # A place first: an attempt counted and then refused for lack of one
+        # would count against the user.
+        with self._hasher.place():
+            await self._count_attempt(watched)
+            if not await self._hasher.verify(account.password_hash, current):
+                raise WrongPassword
+            password = validate_new_password(
+                new, name=account.name, email=account.email, field="new_password"
+            )
+            new_hash = await self._hasher.hash(password)
 
         def store(session: Session) -> int:
             # Conditional on the old hash: a concurrent change with the same
@@ -386,19 +389,22 @@ class AccountsController:
         """
         canonical = email_lookup_key(email)
         watched = throttle.login_keys(self._settings, canonical, peer)
-        await self._count_attempt(watched)
-        dummy = await self._dummy()
-        account = await self._run(
-            lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
-        )
-        verified = await self._hasher.verify(
-            account.password_hash if account is not None else dummy, password
-        )
-        if account is None or not verified or account.state != State.ACTIVE:
-            raise InvalidCredentials
-        password_hash = account.password_hash
-        if self._hasher.needs_rehash(password_hash):
-            password_hash = await self._rehash(account, password)
+        # A place first: an attempt counted and then refused for lack of one
+        # would count against the user.
+        with self._hasher.place():
+            await self._count_attempt(watched)
+            dummy = await self._dummy()
+            account = await self._run(
+                lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
+            )
+            verified = await self._hasher.verify(
+                account.password_hash if account is not None else dummy, password
+            )
+            if account is None or not verified or account.state != State.ACTIVE:
+                raise InvalidCredentials
+            password_hash = account.password_hash
+            if self._hasher.needs_rehash(password_hash):
+                password_hash = await self._rehash(account, password)
         ttl = timedelta(seconds=self._settings.session_ttl_seconds)
 
         def open_(session: Session) -> tuple[str, SessionRecord] | None:

@@ -120,6 +120,18 @@ class TooManyAttempts(AccountsError):
         super().__init__("too many failed login attempts; retry later")
 
 
+class HashingBusy(AccountsError):
+    """Every password hashing thread is busy and hash_queue requests already wait."""
+
+    reason = "PASSWORD_HASHING_BUSY"
+    # Long enough for the queue to move (a hash takes about 0.1 s), short
+    # enough that a client retrying does not idle.
+    retry_after = 1.0
+
+    def __init__(self) -> None:
+        super().__init__("the server is busy checking other passwords; retry shortly")
+
+
 class PermissionDenied(AccountsError):
     """The caller is known but may not act on this account."""
 

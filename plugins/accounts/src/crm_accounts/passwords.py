@@ -1,43 +1,81 @@
-"""Argon2id password hashing off the event loop, on a bounded thread pool."""
+"""Argon2id password hashing off the event loop, on a bounded pool with a bounded queue."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import threading
 import unicodedata
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from crm_accounts.errors import HashingBusy
 from crm_accounts.settings import AccountsSettings
 
 logger = logging.getLogger(__name__)
 
+
+class _HashingPool:
+    """The threads that hash, and the places of the requests waiting for them.
+
+    A running hash holds memory_cost KiB (64 MiB by default) and a core, so at
+    most ``workers`` run. Up to ``queue`` more requests may wait; the next one
+    is refused at once (HashingBusy) rather than piling up until memory or
+    deadlines run out.
+    """
+
+    def __init__(self, workers: int, queue: int) -> None:
+        self.workers = workers
+        self.queue = queue
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="crm-accounts-argon2")
+        self._places = workers + queue
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            if self._taken >= self._places:
+                raise HashingBusy
+            self._taken += 1
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._taken -= 1
+
+
 # One pool per process, not per host instance: every hash competes for the
-# same cores and each running hash holds memory_cost KiB, so the bound must be
-# global. The first hasher to hash sizes it.
-_executor: ThreadPoolExecutor | None = None
-_executor_workers = 0
-_executor_lock = threading.Lock()
+# same cores and memory, so the bounds must be global. The first hasher to
+# hash sizes it.
+_pool: _HashingPool | None = None
+_pool_lock = threading.Lock()
+
+# Set while a request holds its place, so that its hashes (a check and then a
+# new hash, say) share the one place.
+_holding: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "crm_accounts_hashing", default=False
+)
 
 
-def _shared_executor(max_workers: int) -> ThreadPoolExecutor:
-    global _executor, _executor_workers
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(
-                max_workers=max_workers, thread_name_prefix="crm-accounts-argon2"
-            )
-            _executor_workers = max_workers
-        elif _executor_workers != max_workers:
+def _shared_pool(workers: int, queue: int) -> _HashingPool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = _HashingPool(workers, queue)
+        elif (_pool.workers, _pool.queue) != (workers, queue):
             logger.info(
-                "the password hashing pool already has %d workers; hash_workers=%d is ignored",
-                _executor_workers,
-                max_workers,
+                "the password hashing pool already has %d workers and a queue of %d; "
+                "hash_workers=%d and hash_queue=%d are ignored",
+                _pool.workers,
+                _pool.queue,
+                workers,
+                queue,
             )
-        return _executor
+        return _pool
 
 
 def _encode(password: str) -> bytes:
@@ -52,13 +90,37 @@ class PasswordHasher:
     def __init__(self, settings: AccountsSettings) -> None:
         self._hasher = argon2.PasswordHasher.from_parameters(settings.argon2_parameters)
         self._workers = settings.hash_workers
-        self._executor: ThreadPoolExecutor | None = None
+        self._queue = settings.hash_queue
+        self._shared: _HashingPool | None = None
+
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        """Hold a place in the hashing queue for this request, or raise HashingBusy.
+
+        Take it before work that must not be wasted on a request that will be
+        refused (counting a login attempt, say); the hashes inside share it.
+        """
+        if _holding.get():
+            yield
+            return
+        pool = self._pool()
+        pool.take()
+        token = _holding.set(True)
+        try:
+            yield
+        finally:
+            _holding.reset(token)
+            pool.give_back()
 
     async def hash(self, password: str) -> str:
         """Return the argon2id PHC string of ``password``."""
         secret = _encode(password)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), self._hasher.hash, secret)
+        with self.place():
+            # A request that goes away while it waits is cancelled here, and
+            # with it the hash that has not started.
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool().executor, self._hasher.hash, secret
+            )
 
     async def verify(self, hash: str, password: str) -> bool:
         """Whether ``password`` matches ``hash``; every kind of failure is just False."""
@@ -67,8 +129,10 @@ class PasswordHasher:
         except UnicodeEncodeError:
             # No stored password contains an unpaired surrogate, so this cannot match.
             return False
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), self._verify, hash, secret)
+        with self.place():
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool().executor, self._verify, hash, secret
+            )
 
     def needs_rehash(self, hash: str) -> bool:
         """Whether ``hash`` was made with other parameters than the current ones."""
@@ -77,11 +141,11 @@ class PasswordHasher:
         except InvalidHashError:
             return True
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def _pool(self) -> _HashingPool:
         # Looked up once per hasher, so a size mismatch is reported once.
-        if self._executor is None:
-            self._executor = _shared_executor(self._workers)
-        return self._executor
+        if self._shared is None:
+            self._shared = _shared_pool(self._workers, self._queue)
+        return self._shared
 
     def _verify(self, hash: str, secret: bytes) -> bool:
         try:

@@ -17,6 +17,7 @@ from crm_accounts.errors import (
     AlreadyExists,
     EtagMismatch,
     FieldViolation,
+    HashingBusy,
     InvalidArgument,
     InvalidCredentials,
     NotFound,
@@ -42,6 +43,7 @@ STATUS_CODES: dict[type[AccountsError], grpc.StatusCode] = {
     WrongPassword: grpc.StatusCode.UNAUTHENTICATED,
     InvalidCredentials: grpc.StatusCode.UNAUTHENTICATED,
     TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    HashingBusy: grpc.StatusCode.RESOURCE_EXHAUSTED,
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
 
@@ -67,7 +69,7 @@ def service_error(error: AccountsError) -> ServiceError:
         domain=DOMAIN,
         metadata=metadata,
         field_violations=error.violations if isinstance(error, InvalidArgument) else (),
-        retry_delay=error.retry_after if isinstance(error, TooManyAttempts) else None,
+        retry_delay=error.retry_after if isinstance(error, TooManyAttempts | HashingBusy) else None,
     )
 
 

@@ -37,6 +37,10 @@ class AccountsSettings:
 
     argon2_profile: str = DEFAULT_ARGON2_PROFILE
     hash_workers: int = field(default_factory=_default_hash_workers)
+    # Requests that may wait for a hashing thread; more are refused at once
+    # (RESOURCE_EXHAUSTED) instead of queueing without bound. A waiting
+    # request holds no hashing memory.
+    hash_queue: int = 32
     # Sessions end this long after Authenticate, however active (absolute expiry).
     session_ttl_seconds: int = 24 * 3600
     # When off, CreateAccount needs the admin role.
