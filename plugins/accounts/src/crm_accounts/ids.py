@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from crm_accounts.errors import FieldViolation, InvalidArgument
 
+# Ids almost always arrive in canonical form, which a match confirms far
+# faster than building a UUID (every authenticated call parses one).
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 
 def parse_uuid(value: str, *, field: str, reason: str, what: str) -> str:
     """The canonical (lower-case, hyphenated) form of a UUID, or InvalidArgument."""
+    if _CANONICAL.fullmatch(value):
+        return value
     try:
         # uuid.UUID also accepts braces, URNs and missing hyphens: fine, we
         # store and compare the canonical form.
