@@ -24,9 +24,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import argon2
@@ -45,6 +46,7 @@ from scenarios import (
     startup,
     wait_host,
 )
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
@@ -58,6 +60,7 @@ SCENARIOS = (*BASELINES, *TIMED, "get-under-load", "create-burst", "startup")
 # answers the same request).
 NEED_SESSION = {"echo", "peer", "get", "list", "get-under-load"}
 LIST_PAGE = 50
+ADMIN = "admin@example.com"
 CRM = [sys.executable, "-m", "crm_host"]
 
 
@@ -157,94 +160,121 @@ async def log_in(env: dict[str, str], workdir: Path, email: str) -> Admin:
     return Admin(email, login.account.id, login.session_token)
 
 
-async def run(args: argparse.Namespace, workdir: Path, env: dict[str, str]) -> Report:
-    report = Report()
-    selected = set(args.scenarios)
-    settings = accounts_settings(env)
-    load = Load(args.seconds, args.connections, args.concurrency)
-    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"  # PostgreSQL keeps earlier runs' admins
-    progress("migrating and creating the admin")
-    crm(["migrate"], env, workdir)
-    crm(["accounts", "create-admin", "--email", email], env, workdir, stdin=f"{PASSWORD}\n")
-    if "list" in selected:
-        progress("seeding accounts for full list pages")
-        await seed(env, workdir, LIST_PAGE + 10)
-    admin = Admin(email, "", "")
-    if selected & NEED_SESSION:
-        progress("logging in")
-        admin = await log_in(env, workdir, email)
-    host_calls = calls(admin)
+@dataclass
+class Bench:
+    """One invocation: its options, the hosts' environment and folder, and what it found."""
 
-    if "echo" in selected:
-        progress("echo")
-        echo = Server([sys.executable, str(HERE / "echo_server.py")], env, workdir)
+    args: argparse.Namespace
+    env: dict[str, str]
+    workdir: Path
+    report: Report = field(default_factory=Report)
+
+    @property
+    def selected(self) -> set[str]:
+        return set(self.args.scenarios)
+
+    @property
+    def load(self) -> Load:
+        return Load(self.args.seconds, self.args.connections, self.args.concurrency)
+
+    async def run(self) -> Report:
+        progress("migrating and creating the admin")
+        crm(["migrate"], self.env, self.workdir)
+        admin = ["accounts", "create-admin", "--email", ADMIN]
+        crm(admin, self.env, self.workdir, stdin=f"{PASSWORD}\n")
+        if "list" in self.selected:
+            progress("seeding accounts for full list pages")
+            await seed(self.env, self.workdir, LIST_PAGE + 10)
+        session = Admin(ADMIN, "", "")
+        if self.selected & NEED_SESSION:
+            progress("logging in")
+            session = await log_in(self.env, self.workdir, ADMIN)
+        host_calls = calls(session)
+        await self.baselines(host_calls["get"])
+        for workers in self.args.workers:
+            await self.host(workers, host_calls)
+            if "create-burst" in self.selected:
+                await self.burst(workers)
+            if "startup" in self.selected:
+                await self.startup(workers)
+        return self.report
+
+    async def baselines(self, get: Call) -> None:
+        if "echo" in self.selected:
+            progress("echo")
+            echo = Server([sys.executable, str(HERE / "echo_server.py")], self.env, self.workdir)
+            try:
+                echo.wait_listening(re.compile(r"\(port (\d+)\)"))
+                result = await drive("echo", None, get, echo.port, echo.pid, self.load)
+                self.report.results.append(result)
+            finally:
+                echo.stop()
+        if "argon2" in self.selected:
+            settings = accounts_settings(self.env)
+            progress(f"argon2 on {settings.hash_workers} thread(s)")
+            rate = await asyncio.to_thread(argon2_rate, settings, self.args.seconds)
+            self.report.results.append(rate)
+        if "peer" in self.selected:
+            await self.peer(get)
+
+    async def peer(self, get: Call) -> None:
+        url = make_url(self.env["CRM_DATABASE_URL"])
+        if url.get_backend_name() != "sqlite" or not url.database:
+            self.report.notes.append("peer skipped: the Node peer reads SQLite only")
+            return
+        progress("peer (npm ci first if needed)")
         try:
-            echo.wait_listening(re.compile(r"\(port (\d+)\)"))
-            report.results.append(
-                await drive("echo", None, host_calls["get"], echo.port, echo.pid, load)
-            )
-        finally:
-            echo.stop()
-    if "argon2" in selected:
-        progress(f"argon2 on {settings.hash_workers} thread(s)")
-        report.results.append(await asyncio.to_thread(argon2_rate, settings, args.seconds))
-    if "peer" in selected:
-        await _peer(report, env["CRM_DATABASE_URL"], host_calls["get"], load)
-    startup_env: dict[str, str] | None = None
-    if "startup" in selected:
-        # A migrated file of its own: the first start after a migration is not measured.
-        startup_env = env | {"CRM_DATABASE_URL": f"sqlite:///{workdir / 'startup.db'}"}
-        crm(["migrate"], startup_env, workdir)
+            with node_peer(Path(url.database)) as peer:
+                result = await drive("peer", None, get, peer.port, peer.pid, self.load)
+                self.report.results.append(result)
+        except PeerUnavailable as error:
+            self.report.notes.append(f"peer skipped: {error}")
 
-    for workers in args.workers:
-        hashing = workers * settings.hash_workers
-        timed = [name for name in TIMED if name in selected]
-        if timed or "get-under-load" in selected:
-            progress(f"starting the host with {workers} worker(s)")
-            host = wait_host(start_host(env, workdir, workers), workers)
-            try:
-                for name in timed:
-                    progress(f"{name} (workers={workers})")
-                    result = await drive(name, workers, host_calls[name], host.port, host.pid, load)
-                    report.results.append(result)
-                if "get-under-load" in selected:
-                    creators = args.load_creators or 2 * hashing
-                    progress(f"get-under-load (workers={workers}, {creators} creating)")
-                    result, codes = await get_under_load(
-                        host_calls["get"], host, workers, load, creators
-                    )
-                    report.results.append(result)
-                    report.creates_under_load[workers] = codes
-            finally:
-                host.stop()
-        if "create-burst" in selected:
-            progress(f"create-burst of {args.burst} (workers={workers}, fresh host)")
-            host = wait_host(start_host(env, workdir, workers), workers)
-            try:
-                report.bursts.append(
-                    await create_burst(
-                        host, workers, args.burst, args.connections, args.burst_timeout
-                    )
+    async def host(self, workers: int, host_calls: dict[str, Call]) -> None:
+        """The timed scenarios on one host with ``workers`` processes."""
+        timed = [name for name in TIMED if name in self.selected]
+        if not timed and "get-under-load" not in self.selected:
+            return
+        progress(f"starting the host with {workers} worker(s)")
+        host = wait_host(start_host(self.env, self.workdir, workers), workers)
+        try:
+            for name in timed:
+                progress(f"{name} (workers={workers})")
+                call = host_calls[name]
+                result = await drive(name, workers, call, host.port, host.pid, self.load)
+                self.report.results.append(result)
+            if "get-under-load" in self.selected:
+                hashing = workers * accounts_settings(self.env).hash_workers
+                creators = self.args.load_creators or 2 * hashing
+                progress(f"get-under-load (workers={workers}, {creators} creating)")
+                result, codes = await get_under_load(
+                    host_calls["get"], host, workers, self.load, creators
                 )
-            finally:
-                host.stop()
-        if startup_env is not None:
-            progress(f"startup x{args.startup_runs} (workers={workers})")
-            report.startups.append(await startup(startup_env, workdir, workers, args.startup_runs))
-    return report
+                self.report.results.append(result)
+                self.report.creates_under_load[workers] = codes
+        finally:
+            host.stop()
 
+    async def burst(self, workers: int) -> None:
+        count = self.args.burst
+        progress(f"create-burst of {count} (workers={workers}, fresh host)")
+        host = wait_host(start_host(self.env, self.workdir, workers), workers)
+        try:
+            connection_count, deadline = self.args.connections, self.args.burst_timeout
+            burst = await create_burst(host, workers, count, connection_count, deadline)
+            self.report.bursts.append(burst)
+        finally:
+            host.stop()
 
-async def _peer(report: Report, database_url: str, get: Call, load: Load) -> None:
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database:
-        report.notes.append("peer skipped: the Node peer reads SQLite only")
-        return
-    progress("peer (npm ci first if needed)")
-    try:
-        with node_peer(Path(url.database)) as peer:
-            report.results.append(await drive("peer", None, get, peer.port, peer.pid, load))
-    except PeerUnavailable as error:
-        report.notes.append(f"peer skipped: {error}")
+    async def startup(self, workers: int) -> None:
+        # A migrated file of its own: the first start after a migration is not measured.
+        database = self.workdir / "startup.db"
+        env = self.env | {"CRM_DATABASE_URL": f"sqlite:///{database}"}
+        if not database.exists():
+            crm(["migrate"], env, self.workdir)
+        progress(f"startup x{self.args.startup_runs} (workers={workers})")
+        runs = await startup(env, self.workdir, workers, self.args.startup_runs)
+        self.report.startups.append(runs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -294,13 +324,39 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+@contextmanager
+def database(given: str | None, workdir: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a new schema in ``given``, dropped after."""
+    if given is None:
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    url = make_url(given)
+    if url.get_backend_name() != "postgresql":
+        yield given
+        return
+    # A schema of its own: the shared database may hold anything in public.
+    schema = f"crm_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+            yield scoped.render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
 def main() -> int:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     try:
-        database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-        env = host_env(database_url, args.host_env)
-        report = asyncio.run(run(args, workdir, env))
+        with database(args.database_url, workdir) as database_url:
+            env = host_env(database_url, args.host_env)
+            report = asyncio.run(Bench(args, env, workdir).run())
         kind = make_url(database_url).get_backend_name()
         print(report.render(machine_facts(kind, accounts_settings(env))))
     finally:

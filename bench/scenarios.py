@@ -137,7 +137,7 @@ class Burst:
             f"create-burst (workers={self.workers}): {self.calls} CreateAccount at once, "
             f"{self.seconds:.2f} s wall; {codes}; host peak RSS {sum(peaks) / 1024:.0f} MiB "
             f"over {len(peaks)} process(es), largest {max(peaks, default=0) / 1024:.0f} MiB "
-            f"(all RSS {self.idle_rss_kib / 1024:.0f} MiB just before)"
+            f"(RSS {self.idle_rss_kib / 1024:.0f} MiB before the burst)"
         )
 
 
