@@ -51,6 +51,7 @@ from sqlalchemy.engine import make_url
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.settings import AccountsSettings
+from crm_host import config
 
 HERE = Path(__file__).parent
 BASELINES = ("echo", "argon2", "peer")
@@ -61,6 +62,7 @@ SCENARIOS = (*BASELINES, *TIMED, "get-under-load", "create-burst", "startup")
 NEED_SESSION = {"echo", "peer", "get", "list", "get-under-load"}
 LIST_PAGE = 50
 ADMIN = "admin@example.com"
+STREAMS = config.DEFAULTS["max_concurrent_streams"]
 CRM = [sys.executable, "-m", "crm_host"]
 
 
@@ -260,7 +262,11 @@ class Bench:
         progress(f"create-burst of {count} (workers={workers}, fresh host)")
         host = wait_host(start_host(self.env, self.workdir, workers), workers)
         try:
-            connection_count, deadline = self.args.connections, self.args.burst_timeout
+            # Enough connections that every call reaches the host at once, rather
+            # than waiting in this client for a stream.
+            streams = int(self.env.get("CRM_MAX_CONCURRENT_STREAMS", STREAMS))
+            connection_count = max(self.args.connections, -(-count // streams))
+            deadline = self.args.burst_timeout
             burst = await create_burst(host, workers, count, connection_count, deadline)
             self.report.bursts.append(burst)
         finally:

@@ -125,6 +125,7 @@ async def get_under_load(
 class Burst:
     workers: int
     calls: int
+    connections: int
     codes: Counter[str]
     seconds: float
     idle_rss_kib: int  # all host processes, just before
@@ -134,7 +135,8 @@ class Burst:
         codes = ", ".join(f"{code} {n}" for code, n in sorted(self.codes.items()))
         peaks = self.peak_rss_kib.values()
         return (
-            f"create-burst (workers={self.workers}): {self.calls} CreateAccount at once, "
+            f"create-burst (workers={self.workers}): {self.calls} CreateAccount at once "
+            f"over {self.connections} connections, "
             f"{self.seconds:.2f} s wall; {codes}; host peak RSS {sum(peaks) / 1024:.0f} MiB "
             f"over {len(peaks)} process(es), largest {max(peaks, default=0) / 1024:.0f} MiB "
             f"(RSS {self.idle_rss_kib / 1024:.0f} MiB before the burst)"
@@ -147,7 +149,8 @@ async def create_burst(
     """``calls`` CreateAccount at once on a fresh host: codes, wall time, peak memory."""
     idle = sum(memory_kib(host.pid, "VmRSS").values())
     codes, seconds = await burst(create(call_seconds), host.port, calls, connection_count)
-    return Burst(workers, calls, codes, seconds, idle, memory_kib(host.pid, "VmHWM"))
+    peaks = memory_kib(host.pid, "VmHWM")
+    return Burst(workers, calls, connection_count, codes, seconds, idle, peaks)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def test_the_harness_runs_its_scenarios_briefly() -> None:
     assert all(int(rate.replace(",", "")) > 0 for _, _, rate in rows)
     assert "- get / echo (workers=1): " in result.stdout
     burst = re.search(
-        r"^create-burst \(workers=1\): 20 CreateAccount at once, .* s wall; (.*); host peak RSS",
+        r"^create-burst \(workers=1\): 20 CreateAccount at once .* s wall; (.*); host peak RSS",
         result.stdout,
         re.MULTILINE,
     )
