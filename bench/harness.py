@@ -1,14 +1,15 @@
 """Throughput and latency of the host against baselines measured in the same run.
 
-Starts, as subprocesses on loopback, a bare grpc.aio server answering
-GetAccount from memory (the baseline) and `crm-host serve` with the accounts
-plugin; then drives each scenario from this process with a multi-connection
-grpc.aio load generator for a fixed time, and reports requests/s, p50 and p99
-latency, and the CPU seconds the server and this client used. Also measures
-argon2 hashes/s with the host's parameters on the same number of threads.
+Starts, as subprocesses on 127.0.0.1, a bare grpc.aio server answering
+GetAccount from memory (`echo`), the Node.js peer (`peer`, SQLite only) and
+`crm-host serve --workers N` with the accounts plugin; drives each timed
+scenario from this process with a multi-connection grpc.aio load generator
+for a fixed time, and reports requests/s, p50 and p99 latency, and the CPU
+seconds the server (all its processes) and this client used. `argon2` hashes
+with the host's parameters on the host's number of hash threads, here.
 Compare ratios, never absolute figures: the machine is shared.
 
-    uv run python bench/harness.py [--seconds 5] [--database-url URL] [--scenarios ...]
+    uv run python bench/harness.py [--seconds 5] [--workers 1,2] [--scenarios ...]
 """
 
 from __future__ import annotations
@@ -17,136 +18,88 @@ import argparse
 import asyncio
 import os
 import re
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import argon2
 import grpc.aio
+from load import Call, Load, Result, Stub, drive
+from peer import PeerUnavailable, node_peer
+from processes import Server
+from report import Report, machine_facts
+from scenarios import (
+    PASSWORD,
+    Admin,
+    calls,
+    create_burst,
+    get_under_load,
+    start_host,
+    startup,
+    wait_host,
+)
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.settings import AccountsSettings
+from crm_host import config
 
-PASSWORD = "quiet harbor lantern 2026"
 HERE = Path(__file__).parent
-SCENARIOS = ("echo", "get", "list", "create", "authenticate", "argon2")
+BASELINES = ("echo", "argon2", "peer")
+TIMED = ("get", "list", "authenticate", "create")
+SCENARIOS = (*BASELINES, *TIMED, "get-under-load", "create-burst", "startup")
+# Scenarios that call with the admin's session (the echo server ignores it, but
+# answers the same request).
+NEED_SESSION = {"echo", "peer", "get", "list", "get-under-load"}
+LIST_PAGE = 50
+ADMIN = "admin@example.com"
+STREAMS = config.DEFAULTS["max_concurrent_streams"]
+CRM = [sys.executable, "-m", "crm_host"]
 
 
-@dataclass
-class Result:
-    scenario: str
-    calls: int
-    seconds: float
-    latencies: list[float]
-    server_cpu: float
-    client_cpu: float
-
-    @property
-    def rate(self) -> float:
-        return self.calls / self.seconds
-
-    def row(self) -> str:
-        p50 = statistics.median(self.latencies) * 1000 if self.latencies else 0.0
-        p99 = (
-            statistics.quantiles(self.latencies, n=100)[98] * 1000
-            if len(self.latencies) >= 100
-            else max(self.latencies, default=0.0) * 1000
-        )
-        return (
-            f"| {self.scenario} | {self.rate:,.0f} | {p50:.2f} | {p99:.2f} | "
-            f"{self.server_cpu:.2f} | {self.client_cpu:.2f} |"
-        )
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Server:
-    """A subprocess that prints `(port N)` once it listens."""
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.log = cwd / f"server-{uuid.uuid4().hex[:6]}.log"
-        self.process = subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log.open("w")
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = re.search(r"\(port (\d+)\)", self.log.read_text())
-            if found:
-                self.port = int(found.group(1))
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-async def drive(
-    name: str,
-    make_call: Callable[[accounts_pb2_grpc.AccountsServiceStub, int], Awaitable[object]],
-    port: int,
-    pid: int,
-    seconds: float,
-    connections: int,
-    concurrency: int,
-) -> Result:
-    """Run ``make_call`` from ``concurrency`` tasks over ``connections`` channels."""
-    channels = [
-        # A distinct option per channel, so grpc opens separate connections.
-        grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=[("crm.bench.channel", n)])
-        for n in range(connections)
-    ]
-    stubs = [accounts_pb2_grpc.AccountsServiceStub(channel) for channel in channels]
-    latencies: list[float] = []
-    calls = 0
-    server_before, client_before = cpu_seconds(pid), time.process_time()
-    started = time.perf_counter()
-    deadline = started + seconds
-
-    async def worker(n: int) -> None:
-        nonlocal calls
-        stub = stubs[n % len(stubs)]
-        i = 0
-        while time.perf_counter() < deadline:
-            begun = time.perf_counter()
-            await make_call(stub, n * 1_000_000 + i)
-            latencies.append(time.perf_counter() - begun)
-            calls += 1
-            i += 1
-
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    result = Result(
-        name,
-        calls,
-        elapsed,
-        latencies,
-        cpu_seconds(pid) - server_before,
-        time.process_time() - client_before,
+def crm(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> None:
+    done = subprocess.run(
+        [*CRM, *args], input=stdin, env=env, cwd=cwd, capture_output=True, text=True, timeout=300
     )
-    for channel in channels:
-        await channel.close()
-    return result
+    if done.returncode != 0:
+        raise RuntimeError(f"crm-host {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+
+
+def host_env(database_url: str, extra: list[str]) -> dict[str, str]:
+    """The caller's environment without its CRM_* variables, plus the bench's and ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env |= {
+        "CRM_PLUGINS": "accounts",
+        "CRM_DATABASE_URL": database_url,
+        # Attempts are counted before the password check, so many parallel
+        # logins of one account would hit the throttle: not what is measured.
+        "CRM_ACCOUNTS__LOGIN_MAX_FAILURES": "1000000",
+        "CRM_ACCOUNTS__LOGIN_PEER_MAX_FAILURES": "1000000",
+    }
+    for pair in extra:
+        key, _, value = pair.partition("=")
+        env[key] = value
+    return env
+
+
+def accounts_settings(env: dict[str, str]) -> AccountsSettings:
+    """The accounts settings the host builds from ``env`` (CRM_ACCOUNTS__<KEY>)."""
+    prefix = "CRM_ACCOUNTS__"
+    mapping = {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
+    return AccountsSettings.from_mapping(mapping, environ=env)
 
 
 def argon2_rate(settings: AccountsSettings, seconds: float) -> Result:
@@ -166,136 +119,254 @@ def argon2_rate(settings: AccountsSettings, seconds: float) -> Result:
         for future in [pool.submit(hash_until_deadline) for _ in range(settings.hash_workers)]:
             future.result()
     elapsed = time.perf_counter() - started
-    return Result(
-        "argon2", len(latencies), elapsed, latencies, 0.0, time.process_time() - client_before
-    )
+    return Result("argon2", None, elapsed, latencies, None, time.process_time() - client_before)
 
 
-def prepare(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
-    """A migrated database with an admin, and the environment the servers run with."""
-    workdir = Path(tempfile.mkdtemp(prefix="crm-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env |= {
-        "CRM_PLUGINS": "accounts",
-        "CRM_DATABASE_URL": database_url,
-        # Attempts are counted before the password check, so many parallel
-        # logins of one account would hit the throttle: not what is measured.
-        "CRM_ACCOUNTS__LOGIN_MAX_FAILURES": "1000000",
-        "CRM_ACCOUNTS__LOGIN_PEER_MAX_FAILURES": "1000000",
-    }
-    host_args = [sys.executable, "-m", "crm_host"]
-    subprocess.run([*host_args, "migrate"], env=env, cwd=workdir, check=True, capture_output=True)
-    subprocess.run(
-        [*host_args, "accounts", "create-admin", "--email", "admin@example.com"],
-        input=f"{PASSWORD}\n",
-        env=env,
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return workdir, env
-
-
-async def run(args: argparse.Namespace, workdir: Path, env: dict[str, str]) -> list[Result]:
-    host_args = [sys.executable, "-m", "crm_host"]
-    echo = Server([sys.executable, str(HERE / "echo_server.py")], env, workdir)
-    host = Server(
-        [*host_args, "serve", "--listen", "127.0.0.1:0", "--log-format", "json"], env, workdir
-    )
-    results: list[Result] = []
+@asynccontextmanager
+async def setup_stub(env: dict[str, str], workdir: Path) -> AsyncIterator[Stub]:
+    """A stub on a host started for setting up, and stopped after."""
+    host = wait_host(start_host(env, workdir, 1), 1)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            stub = accounts_pb2_grpc.AccountsServiceStub(channel)
-            login = await stub.Authenticate(
-                accounts_pb2.AuthenticateRequest(email="admin@example.com", password=PASSWORD)
-            )
-        token = (("authorization", f"Bearer {login.session_token}"),)
-        admin_id = login.account.id
-        for _ in range(60 if "list" in args.scenarios else 0):  # so that list pages are full
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-                await accounts_pb2_grpc.AccountsServiceStub(channel).CreateAccount(
+            yield accounts_pb2_grpc.AccountsServiceStub(channel)
+    finally:
+        host.stop()
+
+
+async def seed(env: dict[str, str], workdir: Path, accounts: int) -> None:
+    """``accounts`` more accounts, so that list pages are full."""
+    # They never log in, so the cheapest hashes do, and save seconds per run.
+    cheap = env | {"CRM_ACCOUNTS__ARGON2_PROFILE": "insecure-test-only"}
+    async with setup_stub(cheap, workdir) as stub:
+        await asyncio.gather(
+            *(
+                stub.CreateAccount(
                     accounts_pb2.CreateAccountRequest(
                         name="Bench", email=f"{uuid.uuid4().hex}@example.com", password=PASSWORD
                     )
                 )
-
-        async def get(stub: accounts_pb2_grpc.AccountsServiceStub, _: int) -> object:
-            return await stub.GetAccount(
-                accounts_pb2.GetAccountRequest(id=admin_id), metadata=token
+                for _ in range(accounts)
             )
+        )
 
-        async def page(stub: accounts_pb2_grpc.AccountsServiceStub, _: int) -> object:
-            request = accounts_pb2.ListAccountsRequest(page_size=50)
-            return await stub.ListAccounts(request, metadata=token)
 
-        async def create(stub: accounts_pb2_grpc.AccountsServiceStub, n: int) -> object:
-            request = accounts_pb2.CreateAccountRequest(
-                name="Bench", email=f"b{n}-{uuid.uuid4().hex[:6]}@example.com", password=PASSWORD
-            )
-            return await stub.CreateAccount(request)
+async def log_in(env: dict[str, str], workdir: Path, email: str) -> Admin:
+    """The admin's session."""
+    # On a host hashing as the measured ones do: a host with other parameters
+    # would rehash the password as it logs in, and later logins would race the
+    # measured hosts' rehashing back (a login whose hash changed meanwhile fails).
+    async with setup_stub(env, workdir) as stub:
+        login = await stub.Authenticate(
+            accounts_pb2.AuthenticateRequest(email=email, password=PASSWORD)
+        )
+    return Admin(email, login.account.id, login.session_token)
 
-        async def authenticate(stub: accounts_pb2_grpc.AccountsServiceStub, _: int) -> object:
-            request = accounts_pb2.AuthenticateRequest(email="admin@example.com", password=PASSWORD)
-            return await stub.Authenticate(request)
 
-        plans = {
-            "echo": (get, echo),
-            "get": (get, host),
-            "list": (page, host),
-            "create": (create, host),
-            "authenticate": (authenticate, host),
-        }
-        for name in args.scenarios:
-            if name == "argon2":
-                settings = AccountsSettings.from_mapping({}, environ=env)
-                results.append(await asyncio.to_thread(argon2_rate, settings, args.seconds))
-                continue
-            call, server = plans[name]
-            results.append(
-                await drive(
-                    name,
-                    call,
-                    server.port,
-                    server.process.pid,
-                    args.seconds,
-                    args.connections,
-                    args.concurrency,
+@dataclass
+class Bench:
+    """One invocation: its options, the hosts' environment and folder, and what it found."""
+
+    args: argparse.Namespace
+    env: dict[str, str]
+    workdir: Path
+    report: Report = field(default_factory=Report)
+
+    @property
+    def selected(self) -> set[str]:
+        return set(self.args.scenarios)
+
+    @property
+    def load(self) -> Load:
+        return Load(self.args.seconds, self.args.connections, self.args.concurrency)
+
+    async def run(self) -> Report:
+        progress("migrating and creating the admin")
+        crm(["migrate"], self.env, self.workdir)
+        admin = ["accounts", "create-admin", "--email", ADMIN]
+        crm(admin, self.env, self.workdir, stdin=f"{PASSWORD}\n")
+        if "list" in self.selected:
+            progress("seeding accounts for full list pages")
+            await seed(self.env, self.workdir, LIST_PAGE + 10)
+        session = Admin(ADMIN, "", "")
+        if self.selected & NEED_SESSION:
+            progress("logging in")
+            session = await log_in(self.env, self.workdir, ADMIN)
+        host_calls = calls(session)
+        await self.baselines(host_calls["get"])
+        for workers in self.args.workers:
+            await self.host(workers, host_calls)
+            if "create-burst" in self.selected:
+                await self.burst(workers)
+            if "startup" in self.selected:
+                await self.startup(workers)
+        return self.report
+
+    async def baselines(self, get: Call) -> None:
+        if "echo" in self.selected:
+            progress("echo")
+            echo = Server([sys.executable, str(HERE / "echo_server.py")], self.env, self.workdir)
+            try:
+                echo.wait_listening(re.compile(r"\(port (\d+)\)"))
+                result = await drive("echo", None, get, echo.port, echo.pid, self.load)
+                self.report.results.append(result)
+            finally:
+                echo.stop()
+        if "argon2" in self.selected:
+            settings = accounts_settings(self.env)
+            progress(f"argon2 on {settings.hash_workers} thread(s)")
+            rate = await asyncio.to_thread(argon2_rate, settings, self.args.seconds)
+            self.report.results.append(rate)
+        if "peer" in self.selected:
+            await self.peer(get)
+
+    async def peer(self, get: Call) -> None:
+        url = make_url(self.env["CRM_DATABASE_URL"])
+        if url.get_backend_name() != "sqlite" or not url.database:
+            self.report.notes.append("peer skipped: the Node peer reads SQLite only")
+            return
+        progress("peer (npm ci first if needed)")
+        try:
+            with node_peer(Path(url.database)) as peer:
+                result = await drive("peer", None, get, peer.port, peer.pid, self.load)
+                self.report.results.append(result)
+        except PeerUnavailable as error:
+            self.report.notes.append(f"peer skipped: {error}")
+
+    async def host(self, workers: int, host_calls: dict[str, Call]) -> None:
+        """The timed scenarios on one host with ``workers`` processes."""
+        timed = [name for name in TIMED if name in self.selected]
+        if not timed and "get-under-load" not in self.selected:
+            return
+        progress(f"starting the host with {workers} worker(s)")
+        host = wait_host(start_host(self.env, self.workdir, workers), workers)
+        try:
+            for name in timed:
+                progress(f"{name} (workers={workers})")
+                call = host_calls[name]
+                result = await drive(name, workers, call, host.port, host.pid, self.load)
+                self.report.results.append(result)
+            if "get-under-load" in self.selected:
+                hashing = workers * accounts_settings(self.env).hash_workers
+                creators = self.args.load_creators or 2 * hashing
+                progress(f"get-under-load (workers={workers}, {creators} creating)")
+                result, codes = await get_under_load(
+                    host_calls["get"], host, workers, self.load, creators
                 )
-            )
-    finally:
-        host.stop()
-        echo.stop()
-    return results
+                self.report.results.append(result)
+                self.report.creates_under_load[workers] = codes
+        finally:
+            host.stop()
+
+    async def burst(self, workers: int) -> None:
+        count = self.args.burst
+        progress(f"create-burst of {count} (workers={workers}, fresh host)")
+        host = wait_host(start_host(self.env, self.workdir, workers), workers)
+        try:
+            # Enough connections that every call reaches the host at once, rather
+            # than waiting in this client for a stream.
+            streams = int(self.env.get("CRM_MAX_CONCURRENT_STREAMS", STREAMS))
+            connection_count = max(self.args.connections, -(-count // streams))
+            deadline = self.args.burst_timeout
+            burst = await create_burst(host, workers, count, connection_count, deadline)
+            self.report.bursts.append(burst)
+        finally:
+            host.stop()
+
+    async def startup(self, workers: int) -> None:
+        # A migrated file of its own: the first start after a migration is not measured.
+        database = self.workdir / "startup.db"
+        env = self.env | {"CRM_DATABASE_URL": f"sqlite:///{database}"}
+        if not database.exists():
+            crm(["migrate"], env, self.workdir)
+        progress(f"startup x{self.args.startup_runs} (workers={workers})")
+        runs = await startup(env, self.workdir, workers, self.args.startup_runs)
+        self.report.startups.append(runs)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario")
-    parser.add_argument("--connections", type=int, default=4)
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="per timed scenario")
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=32, help="calls in flight")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument(
         "--scenarios",
         type=lambda text: text.split(","),
         default=list(SCENARIOS),
-        help=f"comma-separated, from {','.join(SCENARIOS)}",
+        help=f"comma-separated, from {','.join(SCENARIOS)} (default: all)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1],
+        help="comma-separated worker counts to run the host scenarios with (default: 1)",
+    )
+    parser.add_argument(
+        "--host-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable for the host (repeatable), e.g. CRM_ACCOUNTS__HASH_QUEUE=64",
+    )
+    parser.add_argument("--burst", type=int, default=1000, help="CreateAccount calls at once")
+    parser.add_argument(
+        "--burst-timeout", type=float, default=300.0, help="deadline of each burst call, seconds"
+    )
+    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument(
+        "--load-creators",
+        type=int,
+        help="CreateAccount tasks during get-under-load (default: 2 per host hash thread)",
     )
     args = parser.parse_args()
     if unknown := set(args.scenarios) - set(SCENARIOS):
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
-    workdir, env = prepare(args)
-    results = asyncio.run(run(args, workdir, env))
-    print("| scenario | requests/s | p50 ms | p99 ms | server CPU s | client CPU s |")
-    print("|---|---|---|---|---|---|")
-    for result in results:
-        print(result.row())
-    rates = {result.scenario: result.rate for result in results}
-    if "get" in rates and "echo" in rates:
-        print(f"\nGetAccount / bare echo: {rates['get'] / rates['echo']:.2f}x")
-    if "create" in rates and "argon2" in rates:
-        print(f"CreateAccount / argon2 hashes: {rates['create'] / rates['argon2']:.2f}x")
+    if bad := [pair for pair in args.host_env if "=" not in pair]:
+        parser.error(f"--host-env needs KEY=VALUE, got: {', '.join(bad)}")
+    if any(n < 1 for n in args.workers):
+        parser.error("--workers: counts must be 1 or more")
+    return args
+
+
+@contextmanager
+def database(given: str | None, workdir: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a new schema in ``given``, dropped after."""
+    if given is None:
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    url = make_url(given)
+    if url.get_backend_name() != "postgresql":
+        yield given
+        return
+    # A schema of its own: the shared database may hold anything in public.
+    schema = f"crm_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+            yield scoped.render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+def main() -> int:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    try:
+        with database(args.database_url, workdir) as database_url:
+            env = host_env(database_url, args.host_env)
+            report = asyncio.run(Bench(args, env, workdir).run())
+        kind = make_url(database_url).get_backend_name()
+        print(report.render(machine_facts(kind, accounts_settings(env))))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
