@@ -176,6 +176,19 @@ async def test_raised_argon2_parameters_rehash_on_the_next_login(
     assert (await Accounts(channel_to(stronger)).authenticate("rehash@example.com")).session
 
 
+async def test_concurrent_logins_that_each_rehash_all_succeed(
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+) -> None:
+    """Rehashing the same password races between logins; none of them may fail for it."""
+    cheap = Accounts(channel_to(await start_host(ACCOUNTS)))
+    await cheap.create(email="race@example.com")
+    stronger = Accounts(
+        channel_to(await start_host(ACCOUNTS, accounts={"argon2_profile": "owasp-minimum"}))
+    )
+    logins = await asyncio.gather(*(stronger.authenticate("race@example.com") for _ in range(4)))
+    assert len({login.session.id for login in logins}) == 4
+
+
 # -- Throttling ------------------------------------------------------------------
 
 

@@ -461,6 +461,14 @@ class AccountsController:
             )
         )
         if not stored:
+            # The hash changed meanwhile: a password change, or a concurrent
+            # login rehashing this same password. The session may open on the
+            # latter's hash, which this password still matches.
+            current = await self._run(
+                lambda s: s.scalar(select(Account.password_hash).where(Account.id == account.id))
+            )
+            if current is not None and await self._hasher.verify(current, password):
+                return current
             return account.password_hash
         logger.info("rehashed the password of account %s with the current parameters", account.id)
         return new_hash
