@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import threading
 import weakref
@@ -92,8 +93,8 @@ class PointRead:
                 self._statement, engine.dialect
             )
         if engine.dialect.name == "sqlite":
-            return compiled.first(engine, params, inline=True)
-        return await asyncio.to_thread(compiled.first, engine, params, inline=False)
+            return compiled.first(engine, params)
+        return await asyncio.to_thread(compiled.first, engine, params)
 
 
 class _CompiledRead:
@@ -120,39 +121,19 @@ class _CompiledRead:
             is not None
         ]
 
-    def first(self, engine: Engine, params: dict[str, Any], *, inline: bool) -> Any | None:
+    def first(self, engine: Engine, params: dict[str, Any]) -> Any | None:
         for name, process in self._bind_processors.items():
             params[name] = process(params[name])
         arguments = params if self._positions is None else [params[n] for n in self._positions]
-        connection = _held_connection(engine) if inline else engine.raw_connection()
-        cursor = None
         try:
-            cursor = connection.cursor()
-            cursor.execute(self._sql, arguments)
-            row = cursor.fetchone()
-        except self._dialect.loaded_dbapi.Error as exc:
-            invalidated = self._dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
-            if inline:
-                _release_held(engine)
-            elif invalidated:
-                connection.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(
-                self._sql,
-                None,
-                exc,
-                self._dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=self._dialect,
-                connection_invalidated=invalidated,
-            ) from exc
-        finally:
-            # Closing the cursor ends the statement, so no read snapshot
-            # outlives the call (a SELECT opens no transaction of its own);
-            # closing a pooled connection rolls it back.
-            if cursor is not None:
-                cursor.close()
-            if not inline:
-                connection.close()
+            row = self._fetch(_held_connection(engine), arguments)
+        except sa_exc.DBAPIError as exc:
+            _release_held(engine, invalidate=exc.connection_invalidated)
+            if not exc.connection_invalidated:
+                raise
+            # A kept connection may have died with a database restart: a read
+            # is safe to repeat once on a new one.
+            row = self._fetch(_held_connection(engine), arguments)
         if row is None:
             return None
         values = list(row)
@@ -160,10 +141,35 @@ class _CompiledRead:
             values[position] = process(values[position])
         return self._row._make(values)
 
+    def _fetch(self, connection: PoolProxiedConnection, arguments: Any) -> Any:
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self._sql, arguments)
+            return cursor.fetchone()
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise sa_exc.DBAPIError.instance(
+                self._sql,
+                None,
+                exc,
+                self._dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=self._dialect,
+                connection_invalidated=self._dialect.is_disconnect(
+                    exc, connection.dbapi_connection, cursor
+                ),
+            ) from exc
+        finally:
+            # Closing the cursor ends the statement: the connection is in
+            # autocommit, so no read snapshot outlives the call.
+            if cursor is not None:
+                cursor.close()
 
-# Inline reads keep a connection per engine and event-loop thread: checking
-# one out of the pool and back in (with its reset) costs as much as the read.
-# Only that thread uses it, and never across an await.
+
+# Point reads keep a connection per engine and thread (the event loop's on
+# SQLite, the worker threads' elsewhere), in autocommit: a pool checkout, its
+# ping and the rollback on checkin cost more than the read (on PostgreSQL,
+# two extra round trips). Only its thread uses it, and never across an await.
 _held: weakref.WeakKeyDictionary[Engine, dict[int, PoolProxiedConnection]] = (
     weakref.WeakKeyDictionary()
 )
@@ -181,22 +187,43 @@ def _held_connection(engine: Engine) -> PoolProxiedConnection:
     thread = threading.get_ident()
     connection = connections.get(thread)
     if connection is None:
-        connection = connections[thread] = engine.raw_connection()
+        connection = engine.raw_connection()
+        driver = connection.dbapi_connection
+        assert driver is not None, "a connection fresh from the pool has its driver connection"
+        engine.dialect.set_isolation_level(driver, "AUTOCOMMIT")
+        connections[thread] = connection
     return connection
 
 
-def _release_held(engine: Engine) -> None:
-    """Give back this thread's kept connection (after an error: the next read opens another)."""
+def _give_back(engine: Engine, connection: PoolProxiedConnection, *, invalidate: bool) -> None:
+    driver = connection.dbapi_connection
+    if invalidate or driver is None:
+        connection.invalidate()
+    else:
+        # Others check it out of the pool next: as the pool handed it out.
+        engine.dialect.reset_isolation_level(driver)
+    connection.close()
+
+
+def _release_held(engine: Engine, *, invalidate: bool) -> None:
+    """Give back this thread's kept connection, after an error: the next read opens another."""
     connection = _held.get(engine, {}).pop(threading.get_ident(), None)
     if connection is not None:
-        connection.close()
+        _give_back(engine, connection, invalidate=invalidate)
 
 
 def _release_all_held(engine: Engine) -> None:
     with _held_lock:
         connections = _held.pop(engine, {})
     for connection in connections.values():
-        connection.close()
+        # The engine is being disposed of: a connection that cannot be reset
+        # (its database went away) is simply dropped.
+        with contextlib.suppress(sa_exc.DBAPIError, *_driver_errors(engine)):
+            _give_back(engine, connection, invalidate=False)
+
+
+def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    return (engine.dialect.loaded_dbapi.Error,)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
