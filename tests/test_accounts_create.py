@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from crm_accounts.passwords import HASHING_NICENESS, PasswordHasher
+from crm_accounts.settings import AccountsSettings
 from crm_host.host import Host
 from support.databases import query
 from support.errors import rich_error
@@ -216,6 +221,14 @@ async def test_hashing_does_not_block_the_event_loop(
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     assert not creating.done()
     assert len({reply.id for reply in await creating}) == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop() -> None:
+    pool = PasswordHasher(AccountsSettings())._pool().executor
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    theirs = pool.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    assert theirs.result() == min(ours + HASHING_NICENESS, 19)
 
 
 def test_requests_beyond_the_hashing_queue_are_refused_at_once(

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import os
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ from crm_accounts.errors import HashingBusy
 from crm_accounts.settings import AccountsSettings
 
 logger = logging.getLogger(__name__)
+
+# Added to the niceness of hashing threads (19, the lowest priority, at most).
+HASHING_NICENESS = 10
 
 
 class _HashingPool:
@@ -32,7 +37,9 @@ class _HashingPool:
     def __init__(self, workers: int, queue: int) -> None:
         self.workers = workers
         self.queue = queue
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="crm-accounts-argon2")
+        self.executor = ThreadPoolExecutor(
+            workers, thread_name_prefix="crm-accounts-argon2", initializer=_lower_priority
+        )
         self._places = workers + queue
         self._taken = 0
         self._lock = threading.Lock()
@@ -46,6 +53,20 @@ class _HashingPool:
     def give_back(self) -> None:
         with self._lock:
             self._taken -= 1
+
+
+def _lower_priority() -> None:
+    """Let the scheduler prefer the event loop (and the database) to hashing.
+
+    A hash holds a core for about 0.1 s; reads on the event loop take
+    microseconds each. At a lower priority, hashes use what the loop leaves
+    and reads keep their pace while hashing is saturated (docs/benchmarks.md).
+    Linux applies a thread id's priority to that thread alone.
+    """
+    if sys.platform == "linux":
+        thread = threading.get_native_id()
+        niceness = os.getpriority(os.PRIO_PROCESS, thread) + HASHING_NICENESS
+        os.setpriority(os.PRIO_PROCESS, thread, min(niceness, 19))
 
 
 # One pool per process, not per host instance: every hash competes for the
