@@ -7,7 +7,7 @@ import collections
 import contextlib
 import logging
 import threading
-import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
@@ -83,18 +83,22 @@ class PointRead:
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
-        self._compiled: dict[str, _CompiledRead] = {}
+        # By dialect and driver: each has its own paramstyle and errors.
+        self._compiled: dict[tuple[str, str], _CompiledRead] = {}
 
     async def first(self, engine: Engine, **params: Any) -> Any | None:
         """The row (a named tuple of the selected columns) or None."""
-        compiled = self._compiled.get(engine.dialect.name)
+        dialect = engine.dialect
+        compiled = self._compiled.get((dialect.name, dialect.driver))
         if compiled is None:
-            compiled = self._compiled[engine.dialect.name] = _CompiledRead(
-                self._statement, engine.dialect
+            compiled = self._compiled[dialect.name, dialect.driver] = _CompiledRead(
+                self._statement, dialect
             )
-        if engine.dialect.name == "sqlite":
+        reads = _reads_of(engine)
+        if reads.executor is None:
             return compiled.first(engine, params)
-        return await asyncio.to_thread(compiled.first, engine, params)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(reads.executor, compiled.first, engine, params)
 
 
 class _CompiledRead:
@@ -167,63 +171,112 @@ class _CompiledRead:
 
 
 # Point reads keep a connection per engine and thread (the event loop's on
-# SQLite, the worker threads' elsewhere), in autocommit: a pool checkout, its
-# ping and the rollback on checkin cost more than the read (on PostgreSQL,
-# two extra round trips). Only its thread uses it, and never across an await.
-_held: weakref.WeakKeyDictionary[Engine, dict[int, PoolProxiedConnection]] = (
-    weakref.WeakKeyDictionary()
-)
-_held_lock = threading.Lock()
+# SQLite, a few threads of their own elsewhere), in autocommit: a pool
+# checkout, its ping and the rollback on checkin cost more than the read (on
+# PostgreSQL, two extra round trips). Only its thread uses it, and never
+# across an await.
+POINT_READ_THREADS = 4
+# How long an inline SQLite read may wait for a lock (WAL readers rarely
+# must): the event loop waits with it. Past it the call is UNAVAILABLE.
+INLINE_BUSY_TIMEOUT_MS = 250
+
+
+class _EngineReads:
+    """One engine's kept connections, and the threads that read on a server database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.connections: dict[int, PoolProxiedConnection] = {}
+        self.lock = threading.Lock()
+        self.inline = engine.dialect.name == "sqlite"
+        # Bounded, so that kept connections never take the pool from transactions.
+        self.executor = (
+            None
+            if self.inline
+            else ThreadPoolExecutor(POINT_READ_THREADS, thread_name_prefix="crm-point-read")
+        )
+
+
+def _reads_of(engine: Engine) -> _EngineReads:
+    # On the engine itself rather than in a module-level mapping: the kept
+    # connections refer back to the engine, and a mapping would keep it alive.
+    reads: _EngineReads | None = engine.__dict__.get("_crm_point_reads")
+    if reads is None:
+        with _reads_lock:
+            reads = engine.__dict__.get("_crm_point_reads")
+            if reads is None:
+                reads = _EngineReads(engine)
+                engine.__dict__["_crm_point_reads"] = reads
+                event.listen(engine, "engine_disposed", _release_all_held)
+    return reads
+
+
+_reads_lock = threading.Lock()
 
 
 def _held_connection(engine: Engine) -> PoolProxiedConnection:
-    connections = _held.get(engine)
-    if connections is None:
-        with _held_lock:
-            connections = _held.get(engine)
-            if connections is None:
-                connections = _held[engine] = {}
-                event.listen(engine, "engine_disposed", _release_all_held)
+    reads = _reads_of(engine)
     thread = threading.get_ident()
-    connection = connections.get(thread)
+    connection = reads.connections.get(thread)
     if connection is None:
-        connection = engine.raw_connection()
+        dialect = engine.dialect
+        try:
+            connection = engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:
+            # As a Core query would raise it, so that an outage is recognised.
+            raise sa_exc.DBAPIError.instance(
+                None,
+                None,
+                exc,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=dialect,
+                connection_invalidated=dialect.is_disconnect(exc, None, None),
+            ) from exc
         driver = connection.dbapi_connection
         assert driver is not None, "a connection fresh from the pool has its driver connection"
-        engine.dialect.set_isolation_level(driver, "AUTOCOMMIT")
-        connections[thread] = connection
+        dialect.set_isolation_level(driver, "AUTOCOMMIT")
+        if reads.inline:
+            driver.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+        with reads.lock:
+            reads.connections[thread] = connection
     return connection
 
 
 def _give_back(engine: Engine, connection: PoolProxiedConnection, *, invalidate: bool) -> None:
     driver = connection.dbapi_connection
-    if invalidate or driver is None:
+    try:
+        if invalidate or driver is None:
+            connection.invalidate()
+        else:
+            # Others check it out of the pool next: as the pool handed it out.
+            engine.dialect.reset_isolation_level(driver)
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(driver, None)
+    except (sa_exc.DBAPIError, engine.dialect.loaded_dbapi.Error):
         connection.invalidate()
-    else:
-        # Others check it out of the pool next: as the pool handed it out.
-        engine.dialect.reset_isolation_level(driver)
-    connection.close()
+    finally:
+        connection.close()
 
 
 def _release_held(engine: Engine, *, invalidate: bool) -> None:
     """Give back this thread's kept connection, after an error: the next read opens another."""
-    connection = _held.get(engine, {}).pop(threading.get_ident(), None)
+    reads = _reads_of(engine)
+    with reads.lock:
+        connection = reads.connections.pop(threading.get_ident(), None)
     if connection is not None:
         _give_back(engine, connection, invalidate=invalidate)
 
 
 def _release_all_held(engine: Engine) -> None:
-    with _held_lock:
-        connections = _held.pop(engine, {})
-    for connection in connections.values():
-        # The engine is being disposed of: a connection that cannot be reset
-        # (its database went away) is simply dropped.
-        with contextlib.suppress(sa_exc.DBAPIError, *_driver_errors(engine)):
-            _give_back(engine, connection, invalidate=False)
-
-
-def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
-    return (engine.dialect.loaded_dbapi.Error,)
+    reads = _reads_of(engine)
+    with reads.lock:
+        connections = list(reads.connections.values())
+        reads.connections.clear()
+    # The engine is being disposed of: its connections are dropped, not reused.
+    for connection in connections:
+        with contextlib.suppress(sa_exc.DBAPIError, engine.dialect.loaded_dbapi.Error):
+            connection.invalidate()
+            connection.close()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
