@@ -298,6 +298,9 @@ class _Call:
             elapsed * 1000,
             # Also as fields, so JSON logs can be queried without parsing the message.
             extra={
+                # Also on the record itself: a stream abandoned by its client
+                # is finished by the garbage collector, outside the call.
+                "request_id": admission.request_id,
                 "grpc_method": method.path,
                 "grpc_code": code.name,
                 "duration_ms": round(elapsed * 1000, 3),
@@ -307,8 +310,12 @@ class _Call:
             method.metrics.call_handled(code, elapsed)
         if self._bound is not None:
             request_id, caller = self._bound
-            stop_acting(caller)
-            logs.unbind_request_id(request_id)
+            # An async generator its client abandoned is closed later by the
+            # garbage collector, in a context other than the call's: there
+            # the values bound by begin() are not in force, nothing to undo.
+            with contextlib.suppress(ValueError):
+                stop_acting(caller)
+                logs.unbind_request_id(request_id)
 
 
 _UNBOUNDED = contextlib.nullcontext()

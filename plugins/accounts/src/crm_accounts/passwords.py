@@ -63,10 +63,16 @@ def _lower_priority() -> None:
     and reads keep their pace while hashing is saturated (docs/benchmarks.md).
     Linux applies a thread id's priority to that thread alone.
     """
-    if sys.platform == "linux":
-        thread = threading.get_native_id()
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
         niceness = os.getpriority(os.PRIO_PROCESS, thread) + HASHING_NICENESS
         os.setpriority(os.PRIO_PROCESS, thread, min(niceness, 19))
+    except OSError as exc:
+        # A sandbox may forbid it; hashing at the usual priority still works,
+        # while an initializer that raises would break the pool for good.
+        logger.warning("cannot lower the priority of password hashing: %s", exc.strerror)
 
 
 # One pool per process, not per host instance: every hash competes for the
