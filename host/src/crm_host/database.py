@@ -77,8 +77,8 @@ class PointRead:
     On SQLite it runs inline on the event loop: such a read takes tens of
     microseconds, and in WAL mode a reader never waits for a writer, so a hop
     to a worker thread would cost more than the query. A server database is a
-    network round trip away, so there it runs on a worker thread. Use it for
-    nothing that can scan or write.
+    network round trip away, so there it runs on a few reading threads of
+    the engine's own. Use it for nothing that can scan or write.
     """
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
@@ -152,16 +152,8 @@ class _CompiledRead:
             cursor.execute(self._sql, arguments)
             return cursor.fetchone()
         except self._dialect.loaded_dbapi.Error as exc:
-            raise sa_exc.DBAPIError.instance(
-                self._sql,
-                None,
-                exc,
-                self._dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=self._dialect,
-                connection_invalidated=self._dialect.is_disconnect(
-                    exc, connection.dbapi_connection, cursor
-                ),
+            raise _wrapped(
+                exc, self._dialect, self._sql, connection.dbapi_connection, cursor
             ) from exc
         finally:
             # Closing the cursor ends the statement: the connection is in
@@ -181,17 +173,33 @@ POINT_READ_THREADS = 4
 INLINE_BUSY_TIMEOUT_MS = 250
 
 
+def _wrapped(
+    error: Any, dialect: Dialect, sql: str | None, connection: Any, cursor: Any
+) -> sa_exc.StatementError:
+    """A driver error as a Core query would raise it, so that an outage is recognised."""
+    wrapped: sa_exc.StatementError = sa_exc.DBAPIError.instance(
+        sql,
+        None,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=dialect,
+        connection_invalidated=dialect.is_disconnect(error, connection, cursor),
+    )
+    return wrapped
+
+
 class _EngineReads:
     """One engine's kept connections, and the threads that read on a server database."""
 
     def __init__(self, engine: Engine) -> None:
         self.connections: dict[int, PoolProxiedConnection] = {}
         self.lock = threading.Lock()
-        self.inline = engine.dialect.name == "sqlite"
-        # Bounded, so that kept connections never take the pool from transactions.
+        # None on SQLite, where reads run inline. Bounded, so that kept
+        # connections never take the pool from transactions.
         self.executor = (
             None
-            if self.inline
+            if engine.dialect.name == "sqlite"
             else ThreadPoolExecutor(POINT_READ_THREADS, thread_name_prefix="crm-point-read")
         )
 
@@ -222,20 +230,11 @@ def _held_connection(engine: Engine) -> PoolProxiedConnection:
         try:
             connection = engine.raw_connection()
         except dialect.loaded_dbapi.Error as exc:
-            # As a Core query would raise it, so that an outage is recognised.
-            raise sa_exc.DBAPIError.instance(
-                None,
-                None,
-                exc,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=dialect,
-                connection_invalidated=dialect.is_disconnect(exc, None, None),
-            ) from exc
+            raise _wrapped(exc, dialect, None, None, None) from exc
         driver = connection.dbapi_connection
         assert driver is not None, "a connection fresh from the pool has its driver connection"
         dialect.set_isolation_level(driver, "AUTOCOMMIT")
-        if reads.inline:
+        if reads.executor is None:
             driver.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
         with reads.lock:
             reads.connections[thread] = connection
