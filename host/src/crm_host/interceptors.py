@@ -130,21 +130,19 @@ class _Method:
             if getattr(handler, kind) is not None
         )
         behavior = getattr(handler, kind)
-        wrap = _WRAPPERS[
-            "async_stream"
-            if inspect.isasyncgenfunction(behavior)
-            else "async_call"
-            if inspect.iscoroutinefunction(behavior)
-            else "sync_stream"
-            if inspect.isgeneratorfunction(behavior)
-            else "sync_call"
-        ]
+        wrap: Wrap
+        if inspect.isasyncgenfunction(behavior):
+            wrap = _async_stream
+        elif inspect.iscoroutinefunction(behavior):
+            wrap = _async_call
+        elif inspect.isgeneratorfunction(behavior):
+            wrap = _sync_stream
+        else:
+            wrap = _sync_call
         if handler.request_streaming:
             # Requests are decoded inside the wrapper: grpc's own decoding
             # failure answers UNKNOWN with the parser's exception text.
-            wrap = _streaming(
-                wrap, inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
-            )
+            wrap = _streaming(wrap, wrap in (_async_call, _async_stream))
         return cls(
             path=path,
             kind=kind,
@@ -485,14 +483,6 @@ def _sync_stream(
                 admission.sent()
 
     return sync_stream
-
-
-_WRAPPERS: dict[str, Wrap] = {
-    "async_call": _async_call,
-    "async_stream": _async_stream,
-    "sync_call": _sync_call,
-    "sync_stream": _sync_stream,
-}
 
 
 def _streaming(wrap: Wrap, is_async: bool) -> Wrap:
