@@ -10,8 +10,9 @@ import os
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,8 @@ from crm_accounts.errors import HashingBusy
 from crm_accounts.settings import AccountsSettings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Added to the niceness of hashing threads (19, the lowest priority, at most).
 HASHING_NICENESS = 10
@@ -141,13 +144,7 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         """Return the argon2id PHC string of ``password``."""
-        secret = _encode(password)
-        with self.place():
-            # A request that goes away while it waits is cancelled here, and
-            # with it the hash that has not started.
-            return await asyncio.get_running_loop().run_in_executor(
-                self._pool().executor, self._hasher.hash, secret
-            )
+        return await self._on_pool(self._hasher.hash, _encode(password))
 
     async def verify(self, hash: str, password: str) -> bool:
         """Whether ``password`` matches ``hash``; every kind of failure is just False."""
@@ -156,10 +153,7 @@ class PasswordHasher:
         except UnicodeEncodeError:
             # No stored password contains an unpaired surrogate, so this cannot match.
             return False
-        with self.place():
-            return await asyncio.get_running_loop().run_in_executor(
-                self._pool().executor, self._verify, hash, secret
-            )
+        return await self._on_pool(self._verify, hash, secret)
 
     def needs_rehash(self, hash: str) -> bool:
         """Whether ``hash`` was made with other parameters than the current ones."""
@@ -167,6 +161,14 @@ class PasswordHasher:
             return self._hasher.check_needs_rehash(hash)
         except InvalidHashError:
             return True
+
+    async def _on_pool(self, function: Callable[..., T], *args: Any) -> T:
+        with self.place():
+            # A request that goes away while it waits is cancelled here, and
+            # with it the hash that has not started.
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool().executor, function, *args
+            )
 
     def _pool(self) -> _HashingPool:
         # Looked up once per hasher, so a size mismatch is reported once.
