@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Coroutine
 
 import grpc
 import grpc.aio
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from support.accounts import Accounts
+from support.errors import code_of
 
 # The host is started once per test and shared by its examples: each example
 # works on accounts of its own (unique emails and name prefixes).
@@ -33,20 +34,12 @@ odd_text = st.one_of(
 )
 
 
-async def outcome(call: Awaitable[object]) -> grpc.StatusCode:
-    try:
-        await call
-    except grpc.aio.AioRpcError as error:
-        return error.code()
-    return grpc.StatusCode.OK
-
-
 @SHARED_HOST
 @given(name=odd_text, email=odd_text, password=odd_text, request_id=odd_text)
 async def test_create_validation_never_fails_internally(
     accounts: Accounts, name: str, email: str, password: str, request_id: str
 ) -> None:
-    code = await outcome(accounts.create(name, email, password, request_id))
+    code = await code_of(accounts.create(name, email, password, request_id))
     assert code in EXPECTED_FAILURES | {grpc.StatusCode.OK}
 
 
@@ -87,7 +80,7 @@ async def test_create_validation_never_fails_internally(
 async def test_list_arguments_never_fail_internally(
     accounts: Accounts, page_size: int, page_token: str, filter: str, order_by: str
 ) -> None:
-    code = await outcome(
+    code = await code_of(
         accounts.page(page_size=page_size, page_token=page_token, filter=filter, order_by=order_by)
     )
     assert code in {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT}
@@ -104,7 +97,7 @@ async def test_update_validation_never_fails_internally(
 ) -> None:
     example = next(examples)
     created = await accounts.create(email=f"update{example}@example.com")
-    code = await outcome(
+    code = await code_of(
         accounts.update(accounts_pb2.Account(id=created.id, name=name, email=email), paths)
     )
     assert code in EXPECTED_FAILURES | {grpc.StatusCode.OK}

@@ -6,7 +6,6 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,15 +18,6 @@ from support.accounts import PASSWORD, Accounts
 ADMIN_EMAIL = "admin@example.com"
 # Creates of a burst wait this long at most; a host that hangs fails the test.
 CALL_TIMEOUT = 10.0
-
-
-async def code_of(call: Awaitable[Any]) -> grpc.StatusCode:
-    """The status code ``call`` ends with."""
-    try:
-        await call
-    except grpc.aio.AioRpcError as error:
-        return error.code()
-    return grpc.StatusCode.OK
 
 
 @dataclass

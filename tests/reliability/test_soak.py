@@ -23,8 +23,9 @@ import grpc
 import grpc.aio
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from reliability.load import ADMIN_EMAIL, code_of
+from reliability.load import ADMIN_EMAIL
 from support.accounts import PASSWORD, Accounts
+from support.errors import code_of
 from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
 
 CALLS = 10_000

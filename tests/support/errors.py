@@ -1,7 +1,8 @@
-"""Decoding the rich error details (AIP-193) a client receives."""
+"""What a call ends with: its status code, and the rich error details (AIP-193) of a refusal."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import grpc
@@ -59,3 +60,12 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
         descriptions=[v.description for v in field_violations],
         retry_delay=retries[0] if retries else None,
     )
+
+
+async def code_of(call: Awaitable[object]) -> grpc.StatusCode:
+    """The status code ``call`` ends with."""
+    try:
+        await call
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
