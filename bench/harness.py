@@ -51,7 +51,7 @@ from sqlalchemy.engine import make_url
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.settings import AccountsSettings
-from crm_host import config
+from crm_host._server import config
 
 HERE = Path(__file__).parent
 BASELINES = ("echo", "argon2", "peer")

@@ -8,7 +8,7 @@ import pytest
 
 import crm_accounts.plugin
 from crm_accounts.settings import AccountsSettings
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from crm_host.testing import TestHost, start_test_host, stop_test_host
 from support.accounts import PASSWORD, Accounts
 from support.databases import ENGINES, postgresql_schema

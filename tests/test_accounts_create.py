@@ -22,7 +22,7 @@ import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.passwords import HASHING_NICENESS, PasswordHasher
 from crm_accounts.settings import AccountsSettings
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from support.databases import query
 from support.errors import rich_error
 from support.hosts import HostProcess, StartHost

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_host import codegen
+from crm_host._server import codegen
 
 ROOT = Path(__file__).parent.parent
 TARGETS = codegen.load_targets(ROOT / "pyproject.toml")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_host import config
-from crm_host.host import HostSettings
+from crm_host._server import config
+from crm_host._server.lifecycle import HostSettings
 
 
 def flags(*args: str) -> argparse.Namespace:

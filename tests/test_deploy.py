@@ -27,9 +27,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
 from crm_accounts.settings import AccountsSettings
-from crm_host import config as host_config
-from crm_host.cli import COMMANDS
-from crm_host.host import Host
+from crm_host._server import config as host_config
+from crm_host._server.cli import COMMANDS
+from crm_host._server.lifecycle import Host
 from support.hosts import HostProcess, StartHost
 
 ROOT = Path(__file__).parent.parent
@@ -386,7 +386,7 @@ def test_dockerfile_exposes_the_ports_and_runs_serve_with_the_config() -> None:
     assert yaml.safe_load(stage["ENTRYPOINT"]) == ["crm-host"]
     assert yaml.safe_load(stage["CMD"]) == server_container()["args"]
     scripts = tomllib.loads((ROOT / "host/pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["crm-host"] == "crm_host.cli:main"
+    assert scripts["crm-host"] == "crm_host._server.cli:main"
 
 
 # -- the real commands, with the ConfigMap's config.toml -----------------------------

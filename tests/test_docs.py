@@ -36,7 +36,7 @@ def test_every_error_reason_is_in_docs_errors_md() -> None:
 
 def test_every_hook_is_documented_with_its_signature() -> None:
     """As datasette does: each hookspec has a heading with its exact arguments."""
-    from crm_host.plugins import PluginManager
+    from crm_host._server.plugins import PluginManager
 
     guide = (ROOT / "docs/writing-a-plugin.md").read_text()
     hooks = PluginManager().hook_specs()
@@ -46,7 +46,7 @@ def test_every_hook_is_documented_with_its_signature() -> None:
 
 
 def test_every_option_is_in_the_configuration_table() -> None:
-    from crm_host.config import OPTIONS
+    from crm_host._server.config import OPTIONS
 
     table = (ROOT / "docs/configuration.md").read_text()
     for option in OPTIONS:

@@ -13,7 +13,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from support.accounts import Accounts
 from support.hosts import HostProcess, StartHost
 
@@ -49,8 +49,8 @@ async def test_readiness_waits_for_the_database(
     start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], tmp_path: Path
 ) -> None:
     """A host whose database does not answer is alive but not ready."""
-    from crm_host.host import HostSettings
-    from crm_host.plugins import PluginManager
+    from crm_host._server.lifecycle import HostSettings
+    from crm_host._server.plugins import PluginManager
 
     host = Host(
         PluginManager(),

@@ -20,8 +20,8 @@ from conftest import ADMIN_EMAIL
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_accounts.settings import AccountsSettings
-from crm_host.host import Host
-from crm_host.plugins import PluginError
+from crm_host._server.lifecycle import Host
+from crm_host._server.plugins import PluginError
 from support.accounts import PASSWORD, Accounts, fails
 from support.databases import query
 from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost, create_admin

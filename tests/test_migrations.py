@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy
 
 import crm_accounts.plugin
-from crm_host.host import Host, HostSettings
-from crm_host.migrations import PluginSchema
-from crm_host.plugins import PluginManager
+from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.migrations import PluginSchema
+from crm_host._server.plugins import PluginManager
 from support.databases import POSTGRESQL_URL, postgresql_schema, query
 from support.hosts import CHEAP_ACCOUNTS_ENV
 

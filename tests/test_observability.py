@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 import crm_accounts.plugin
 from crm_accounts.models import Account, LoginSession
-from crm_host import database, logs, metrics
+from crm_host._server import logs, metrics
+from crm_host._server import store as database
+from crm_host._server.admission import HostInterceptor
+from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.plugins import PluginManager
 from crm_host.auth import Gatekeeper, Policy
-from crm_host.host import Host, HostSettings
-from crm_host.interceptors import HostInterceptor
-from crm_host.plugins import PluginManager
 from support.accounts import PASSWORD, Accounts
 from support.errors import DETAILS_KEY, rich_error
 from support.hosts import StartHost

@@ -22,8 +22,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
 from crm_host import hookimpl
+from crm_host._server.lifecycle import Host
 from crm_host.hookspecs import RegisterHealthCheck
-from crm_host.host import Host
 from crm_host.testing import start_test_host, stop_test_host
 from support.databases import POSTGRESQL_URL, postgresql_schema
 from support.errors import rich_error

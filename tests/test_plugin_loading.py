@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_host.plugins import PluginError, PluginManager
+from crm_host._server.plugins import PluginError, PluginManager
 from support.distributions import install_plugin
 from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_host.plugins import PluginError
+from crm_host._server.plugins import PluginError
 from support.hosts import StartHost
 from testplugins.faulty import Lifecycle, Requiring
 

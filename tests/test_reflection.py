@@ -11,7 +11,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2
 
 import crm_accounts.plugin
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from support.hosts import StartHost
 
 EXPECTED_SERVICES = {

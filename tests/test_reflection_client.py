@@ -25,7 +25,7 @@ from conftest import ADMIN_EMAIL
 from google.protobuf import descriptor_pool
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from support.accounts import PASSWORD
 from support.errors import rich_error
 

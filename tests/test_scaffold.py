@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crm_host.scaffold import create_plugin
+from crm_host._server.scaffold import create_plugin
 from support.hosts import HostProcess
 
 ROOT = Path(__file__).parent.parent

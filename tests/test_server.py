@@ -12,9 +12,9 @@ import grpc
 import grpc.aio
 import pytest
 
-from crm_host.host import Host
-from crm_host.plugins import PluginError, PluginInfo
-from crm_host.registry import ServiceRegistry
+from crm_host._server.lifecycle import Host
+from crm_host._server.plugins import PluginError, PluginInfo
+from crm_host._server.registry import ServiceRegistry
 from support.errors import rich_error
 from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc

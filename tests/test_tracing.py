@@ -9,7 +9,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import crm_accounts.plugin
-from crm_host.host import HostError
+from crm_host._server.lifecycle import HostError
 from crm_host.testing import start_test_host, stop_test_host
 from support.accounts import Accounts
 from support.hosts import CHEAP_ACCOUNTS

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc.aio
 import pytest
 
-from crm_host import config
+from crm_host._server import config
 from support.accounts import PASSWORD, Accounts
 from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
 

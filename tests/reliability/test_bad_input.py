@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 from crm_host.testing import start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.accounts import PASSWORD, Accounts

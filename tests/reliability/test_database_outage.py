@@ -24,7 +24,7 @@ import sqlalchemy
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_host import database
+from crm_host._server import store as database
 from reliability.load import ADMIN_EMAIL, survivors
 from reliability.pgcluster import Cluster, running_cluster
 from support.accounts import PASSWORD, Accounts

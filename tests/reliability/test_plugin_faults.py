@@ -14,9 +14,9 @@ import grpc
 import grpc.aio
 import pytest
 
-from crm_host import logs
-from crm_host.host import Host
-from crm_host.plugins import PluginError
+from crm_host._server import logs
+from crm_host._server.lifecycle import Host
+from crm_host._server.plugins import PluginError
 from crm_host.testing import start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.distributions import install_plugin

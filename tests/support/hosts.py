@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
-from crm_host.host import Host
+from crm_host._server.lifecycle import Host
 
 # argon2's cheapest parameters keep the suite fast; production defaults are tested
 # by the benchmarks, not here.

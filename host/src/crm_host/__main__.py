@@ -1,3 +1,3 @@
-from crm_host.cli import main
+from crm_host._server.cli import main
 
 raise SystemExit(main())

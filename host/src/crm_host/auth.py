@@ -26,7 +26,7 @@ from typing import Any
 
 import grpc
 
-from crm_host import database
+from crm_host._server import store as database
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 

@@ -35,10 +35,10 @@ from typing import Any, Protocol
 import grpc.aio
 
 from crm_host import hookimpl
+from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.plugins import PluginManager
 from crm_host.auth import Principal
 from crm_host.hookspecs import PluginSettings, RegisterAuthenticator
-from crm_host.host import Host, HostSettings
-from crm_host.plugins import PluginManager
 
 Metadata = tuple[tuple[str, str], ...]
 PluginSpec = str | tuple[object, str]

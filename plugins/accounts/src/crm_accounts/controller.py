@@ -48,7 +48,7 @@ from crm_accounts.validation import (
     validate_new_account,
     validate_new_password,
 )
-from crm_host import database
+from crm_host._server import store as database
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, bindparam, delete, insert, literal, select, updat
 from sqlalchemy.orm import Session
 
 from crm_accounts.models import Account, LoginSession, State
-from crm_host import database
+from crm_host._server import store as database
 from crm_host.auth import Principal
 
 # last_used_time is written at most this often per session: a write per call

@@ -12,7 +12,8 @@ import re
 import textwrap
 from pathlib import Path
 
-from crm_host import __version__, codegen
+from crm_host import __version__
+from crm_host._server import codegen
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 # Plugin commands run as `crm-host <plugin> ...`: a plugin must not shadow these.

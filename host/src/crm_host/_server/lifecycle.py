@@ -21,14 +21,16 @@ from google.protobuf import descriptor_pool
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData
 
-from crm_host import __version__, database, health, metrics, migrations, reflection
+from crm_host import __version__
+from crm_host._server import health, metrics, migrations, reflection
+from crm_host._server import store as database
+from crm_host._server.admission import HostInterceptor
+from crm_host._server.config import DEFAULTS, OPTIONS, Config
+from crm_host._server.migrations import PluginSchema
+from crm_host._server.plugins import PluginError, PluginInfo, PluginManager, describe
+from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator, Gatekeeper, Policy
-from crm_host.config import DEFAULTS, OPTIONS, Config
 from crm_host.hookspecs import HealthCheck, PluginSettings
-from crm_host.interceptors import HostInterceptor
-from crm_host.migrations import PluginSchema
-from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
-from crm_host.registry import RegisteredService, ServiceRegistry
 
 log = logging.getLogger("crm_host")
 
@@ -39,7 +41,7 @@ class HostError(Exception):
 
 @dataclass(frozen=True)
 class HostSettings:
-    """What a host runs with; crm_host.config documents each field and its default."""
+    """What a host runs with; crm_host._server.config documents each field and its default."""
 
     listen: str = DEFAULTS["listen"]
     database_url: str = DEFAULTS["database_url"]
@@ -238,7 +240,7 @@ class Host:
         standard = {
             health.SERVICE_NAME: pool.FindServiceByName(health.SERVICE_NAME),
             reflection.V1ALPHA_SERVICE_NAME: v1alpha,
-            # Wire-identical to v1alpha (crm_host.reflection), and not yet in the pool.
+            # Wire-identical to v1alpha (crm_host._server.reflection), and not yet in the pool.
             reflection.V1_SERVICE_NAME: v1alpha,
         }
         policies = {

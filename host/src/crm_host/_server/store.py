@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_host.errors import HOST_DOMAIN, ServiceError
 
-log = logging.getLogger("crm_host.database")
+log = logging.getLogger("crm_host._server.store")
 
 DEFAULT_DATABASE_URL = "sqlite:///crm.db"
 

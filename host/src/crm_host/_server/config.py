@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from crm_host.database import DEFAULT_DATABASE_URL
+from crm_host._server.store import DEFAULT_DATABASE_URL
 
 
 class ConfigError(Exception):

@@ -3,7 +3,7 @@
 With several workers this process only supervises. gRPC does not survive
 ``fork()`` once it has started threads or created a server, so the supervisor
 never creates a gRPC object: each worker is a fresh interpreter
-(``python -m crm_host.workers``) with its own event loop, gRPC server, database
+(``python -m crm_host._server.workers``) with its own event loop, gRPC server, database
 pool and hashing pool. As in grpc's multiprocessing example, the workers'
 servers bind one port with ``SO_REUSEPORT`` and the kernel spreads incoming
 connections over them; the supervisor reserves that port first.
@@ -34,10 +34,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_host import logs
-from crm_host.host import Host, HostError, HostSettings
-from crm_host.metrics import parse_address
-from crm_host.plugins import PluginError, PluginManager
+from crm_host._server import logs
+from crm_host._server.lifecycle import Host, HostError, HostSettings
+from crm_host._server.metrics import parse_address
+from crm_host._server.plugins import PluginError, PluginManager
 
 log = logging.getLogger("crm_host")
 
@@ -262,7 +262,7 @@ class Supervisor:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "crm_host.workers",
+                "crm_host._server.workers",
                 str(theirs.fileno()),
                 pass_fds=(theirs.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -335,7 +335,7 @@ class _WorkerTag(logging.Filter):
         super().__init__()
         self.index = index
         self.text = log_format != "json"
-        # Records do not look their process up (crm_host.logs.configure).
+        # Records do not look their process up (crm_host._server.logs.configure).
         self.pid = os.getpid()
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -359,7 +359,7 @@ def _read_spec(control: socket.socket) -> dict[str, Any]:
 
 
 def worker_main(argv: Sequence[str]) -> int:
-    """A worker: ``python -m crm_host.workers FD``, FD being its socket to the supervisor."""
+    """A worker: ``python -m crm_host._server.workers FD``; FD is its socket to the supervisor."""
     control = socket.socket(fileno=int(argv[0]))
     spec = _read_spec(control)
     handler = logs.configure(spec["log_format"], spec["log_level"])

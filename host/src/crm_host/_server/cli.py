@@ -17,10 +17,11 @@ from typing import Any, Literal
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from crm_host import __version__, codegen, config, logs, migrations, scaffold, workers
+from crm_host import __version__
+from crm_host._server import codegen, config, logs, migrations, scaffold, workers
+from crm_host._server.lifecycle import Host, HostError, HostSettings
+from crm_host._server.plugins import PluginError, PluginInfo, PluginManager, describe
 from crm_host.hookspecs import CommandRun
-from crm_host.host import Host, HostError, HostSettings
-from crm_host.plugins import PluginError, PluginInfo, PluginManager, describe
 
 log = logging.getLogger("crm_host")
 
@@ -88,7 +89,7 @@ def _parser(
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    # Options from crm_host.config: flags win over CRM_* variables, which win
+    # Options from crm_host._server.config: flags win over CRM_* variables, which win
     # over the --config file, which wins over defaults.
     plugin_selection = argparse.ArgumentParser(add_help=False, parents=[common])
     config.add_arguments(plugin_selection, ("plugins",))

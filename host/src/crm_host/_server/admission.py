@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import grpc.aio
 
-from crm_host import database, logs
+from crm_host._server import logs
+from crm_host._server import store as database
 from crm_host.auth import Gatekeeper, Principal, act_as, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 if TYPE_CHECKING:
     # Only for types: the host runs without prometheus_client when no Metrics is given.
-    from crm_host.metrics import MethodMetrics, Metrics
+    from crm_host._server.metrics import MethodMetrics, Metrics
 
 log = logging.getLogger("crm_host.rpc")
 
@@ -46,15 +47,15 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Admits or refuses each call, then logs method, code and duration; never the payload.
 
     Every call gets a request id: the caller's ``x-request-id`` when it is
-    acceptable (see :func:`crm_host.logs.valid_request_id`), else a new one. It
-    is bound for the whole call (:func:`crm_host.logs.request_id`, and every
+    acceptable (see :func:`crm_host._server.logs.valid_request_id`), else a new one. It
+    is bound for the whole call (:func:`crm_host._server.logs.request_id`, and every
     log line of the call) and returned in the ``x-request-id`` trailer.
 
     The :class:`~crm_host.auth.Gatekeeper` resolves the caller once per call;
     handlers read it with :func:`crm_host.auth.principal`. A
     :class:`~crm_host.errors.ServiceError` (including a refusal) is answered
     with its status and rich details, a database outage with UNAVAILABLE
-    (:func:`crm_host.database.unavailable`). Any other exception that is not
+    (:func:`crm_host._server.store.unavailable`). Any other exception that is not
     a deliberate abort is logged with its traceback and answered with
     INTERNAL and fixed details, so no exception text, SQL or path reaches the
     client.

@@ -9,9 +9,9 @@ from typing import Any
 import grpc.aio
 from google.protobuf.descriptor import ServiceDescriptor
 
+from crm_host._server.plugins import PluginError, PluginInfo
 from crm_host.auth import Policy
 from crm_host.hookspecs import RegisterService
-from crm_host.plugins import PluginError, PluginInfo
 
 HOST = PluginInfo("crm-host")
 

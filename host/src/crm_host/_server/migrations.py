@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, text
 
-from crm_host.plugins import PluginInfo
+from crm_host._server.plugins import PluginInfo
 
 # Any constant works; it only has to be the same for every replica.
 _PG_MIGRATION_LOCK = 0x43524D48  # "CRMH"
