@@ -19,6 +19,36 @@ from grpc_status import rpc_status
 
 HOST_DOMAIN = "crm-host"
 
+# What an error may carry, so that its trailers stay well within the header
+# limits grpc clients apply (8 KiB soft, 16 KiB hard: beyond them a client
+# sees RESOURCE_EXHAUSTED and loses the details), whatever a request echoes.
+MAX_MESSAGE = 512
+MAX_FIELD_PATH = 100
+MAX_DESCRIPTION = 200
+MAX_METADATA_VALUE = 200
+MAX_METADATA_ENTRIES = 16
+MAX_VIOLATIONS = 20
+ELLIPSIS = "..."
+
+
+def truncated(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A client's value quoted for an error message, cut to about ``limit`` characters.
+
+    Use it for every value a message echoes (a field mask path, a filter
+    word): the whole error stays small however large the request was.
+    """
+    text = repr(str(value))
+    if len(text) <= limit:
+        return text
+    return repr(str(value)[: max(0, limit - 2 - len(ELLIPSIS))]) + ELLIPSIS
+
 
 @dataclass(frozen=True)
 class FieldViolation:
@@ -51,20 +81,27 @@ class ServiceError(Exception):
         return self.message
 
     def to_status(self) -> grpc.Status:
-        """The grpc status with its rich details, as ``context.abort`` takes it."""
+        """The grpc status with its rich details, as ``context.abort`` takes it.
+
+        Every text is cut to its bound (see MAX_*), however long it was made.
+        """
+        metadata = {
+            truncated(key, MAX_FIELD_PATH): truncated(value, MAX_METADATA_VALUE)
+            for key, value in list(self.metadata.items())[:MAX_METADATA_ENTRIES]
+        }
         details = [
-            error_details_pb2.ErrorInfo(
-                reason=self.reason, domain=self.domain, metadata=dict(self.metadata)
-            )
+            error_details_pb2.ErrorInfo(reason=self.reason, domain=self.domain, metadata=metadata)
         ]
         if self.field_violations:
             details.append(
                 error_details_pb2.BadRequest(
                     field_violations=[
                         error_details_pb2.BadRequest.FieldViolation(
-                            field=v.field, description=v.description, reason=v.reason
+                            field=truncated(v.field, MAX_FIELD_PATH),
+                            description=truncated(v.description, MAX_DESCRIPTION),
+                            reason=v.reason,
                         )
-                        for v in self.field_violations
+                        for v in self.field_violations[:MAX_VIOLATIONS]
                     ]
                 )
             )
@@ -77,7 +114,9 @@ class ServiceError(Exception):
             wrapper = any_pb2.Any()
             wrapper.Pack(detail)
             packed.append(wrapper)
-        status = status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
+        status = status_pb2.Status(
+            code=self.code.value[0], message=truncated(self.message, MAX_MESSAGE), details=packed
+        )
         return rpc_status.to_status(status)
 
 
