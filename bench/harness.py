@@ -62,7 +62,7 @@ SCENARIOS = (*BASELINES, *TIMED, "get-under-load", "create-burst", "startup")
 NEED_SESSION = {"echo", "peer", "get", "list", "get-under-load"}
 LIST_PAGE = 50
 ADMIN = "admin@example.com"
-STREAMS = config.DEFAULTS["max_concurrent_streams"]
+STREAMS = config.BY_NAME["max_concurrent_streams"].default
 CRM = [sys.executable, "-m", "crm_host"]
 
 
@@ -99,7 +99,9 @@ def accounts_settings(env: dict[str, str]) -> AccountsSettings:
     """The accounts settings the host builds from ``env`` (CRM_ACCOUNTS__<KEY>)."""
     prefix = "CRM_ACCOUNTS__"
     mapping = {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
-    return AccountsSettings.from_mapping(mapping, environ=env)
+    settings = config.plugin_settings(AccountsSettings, "accounts", mapping, env)
+    assert isinstance(settings, AccountsSettings)
+    return settings
 
 
 def argon2_rate(settings: AccountsSettings, seconds: float) -> Result:

@@ -21,7 +21,8 @@ import grpc.aio
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.config import HostSettings
+from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginManager
 
 MARGIN = 0.20

@@ -102,7 +102,7 @@ async def accounts_host(start_host: StartHost) -> Host:
     """A running host serving the accounts plugin, with an admin account."""
     host = await start_host((crm_accounts.plugin, "accounts"))
     controller = crm_accounts.plugin.controller_for(
-        host.engine, AccountsSettings.from_mapping(CHEAP_ACCOUNTS)
+        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
     )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
     return host

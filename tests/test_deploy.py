@@ -9,7 +9,6 @@ subprocesses with the ConfigMap's config.toml.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import socket
 import time
@@ -28,8 +27,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 import crm_accounts.plugin
 from crm_accounts.settings import AccountsSettings
 from crm_host._server import config as host_config
-from crm_host._server.cli import COMMANDS
 from crm_host._server.lifecycle import Host
+from crm_host.builtins import COMMANDS
 from support.hosts import HostProcess, StartHost
 
 ROOT = Path(__file__).parent.parent
@@ -188,7 +187,7 @@ def test_config_toml_uses_only_documented_options() -> None:
 
 def test_the_documented_options_are_real() -> None:
     """The lists above name settings the host and the accounts plugin really have."""
-    fields = {f.name for f in dataclasses.fields(AccountsSettings)}
+    fields = set(AccountsSettings.model_fields)
     assert fields == DOCUMENTED_PLUGIN_OPTIONS["accounts"]
     options = host_config.OPTIONS
     assert sorted(DOCUMENTED_OPTIONS - {option.name for option in options}) == []
@@ -196,7 +195,7 @@ def test_the_documented_options_are_real() -> None:
 
 def test_the_accounts_settings_are_valid() -> None:
     table = config()["plugins"]["accounts"]
-    settings = AccountsSettings.from_mapping({k: _setting(v) for k, v in table.items()}, {})
+    settings = AccountsSettings.model_validate(table)
     assert settings.argon2_profile == "rfc9106-low-memory"
 
 
@@ -239,7 +238,7 @@ def test_deployment_runs_three_replicas_of_serve_with_the_config() -> None:
     deployment = manifest("deployment.yaml")
     assert deployment["spec"]["replicas"] == 3
     assert server_container()["args"] == ["serve", "--config", config_path()]
-    assert "serve" in COMMANDS
+    assert "host.serve" in COMMANDS
 
 
 def test_probe_ports_are_the_container_port_and_the_listen_port() -> None:
@@ -300,9 +299,7 @@ def test_the_pods_run_as_non_root_on_a_read_only_filesystem() -> None:
 
 def test_memory_limit_leaves_room_for_the_argon2_workers() -> None:
     table = config()["plugins"]["accounts"]
-    parameters = AccountsSettings.from_mapping(
-        {k: _setting(v) for k, v in table.items()}, {}
-    ).argon2_parameters
+    parameters = AccountsSettings.model_validate(table).argon2_parameters
     hashing_mib = table["hash_workers"] * parameters.memory_cost // 1024
     limit = server_container()["resources"]["limits"]["memory"]
     assert limit.endswith("Mi")
@@ -347,7 +344,7 @@ def test_the_pdb_allows_one_replica_down() -> None:
 def test_the_migration_job_runs_crm_host_migrate_with_the_same_image() -> None:
     [container] = pod_spec("migration-job.yaml")["containers"]
     assert container["command"] == ["crm-host", "migrate", "--config", config_path()]
-    assert "migrate" in COMMANDS
+    assert "host.migrate" in COMMANDS
     assert container["image"] == server_container()["image"]
     assert pod_spec("migration-job.yaml")["restartPolicy"] == "Never"
 

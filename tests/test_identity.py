@@ -20,6 +20,7 @@ from conftest import ADMIN_EMAIL
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_accounts.settings import AccountsSettings
+from crm_host._server import config
 from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError
 from support.accounts import PASSWORD, Accounts, fails
@@ -327,7 +328,7 @@ async def test_sign_up_can_be_limited_to_admins(
 ) -> None:
     host = await start_host(ACCOUNTS, accounts={**CHEAP_ACCOUNTS, "allow_signup": "false"})
     controller = crm_accounts.plugin.controller_for(
-        host.engine, AccountsSettings.from_mapping(CHEAP_ACCOUNTS)
+        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
     )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
     admin = await Accounts(channel_to(host)).login(ADMIN_EMAIL)
@@ -415,9 +416,14 @@ def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
 def test_crm_allow_signup_is_read_from_the_environment(
     environ: dict[str, str], expected: bool
 ) -> None:
-    assert AccountsSettings.from_mapping({}, environ=environ).allow_signup is expected
+    settings = config.plugin_settings(AccountsSettings, "accounts", {}, environ)
+    assert isinstance(settings, AccountsSettings)
+    assert settings.allow_signup is expected
     # The plugin's own setting wins over the environment.
-    explicit = AccountsSettings.from_mapping({"allow_signup": "true"}, environ=environ)
+    explicit = config.plugin_settings(
+        AccountsSettings, "accounts", {"allow_signup": "true"}, environ
+    )
+    assert isinstance(explicit, AccountsSettings)
     assert explicit.allow_signup is True
 
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy
 
 import crm_accounts.plugin
-from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.config import HostSettings
+from crm_host._server.lifecycle import Host
 from crm_host._server.migrations import PluginSchema
 from crm_host._server.plugins import PluginManager
 from support.databases import POSTGRESQL_URL, postgresql_schema, query

@@ -26,10 +26,11 @@ import crm_accounts.plugin
 from crm_accounts.models import Account, LoginSession
 from crm_host._server import logs, metrics
 from crm_host._server import store as database
+from crm_host._server.access import Gatekeeper, Policy
 from crm_host._server.admission import HostInterceptor
-from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.config import HostSettings
+from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginManager
-from crm_host.auth import Gatekeeper, Policy
 from support.accounts import PASSWORD, Accounts
 from support.errors import DETAILS_KEY, rich_error
 from support.hosts import StartHost
@@ -352,7 +353,7 @@ async def test_scraped_metrics_count_calls_by_type_service_method_and_code(
     with ThreadPoolExecutor(2) as executor:
         server = grpc.aio.server(
             migration_thread_pool=executor,
-            interceptors=[HostInterceptor(gatekeeper, metrics=recorder)],
+            interceptors=[HostInterceptor(gatekeeper, {}, metrics=recorder)],
         )
         echo_pb2_grpc.add_EchoServiceServicer_to_server(servicer(), server)
         grpc_port = server.add_insecure_port("127.0.0.1:0")

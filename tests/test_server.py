@@ -6,15 +6,19 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
 import grpc.aio
 import pytest
 
+from crm_host import hookimpl
+from crm_host._server.config import HostSettings
 from crm_host._server.lifecycle import Host
-from crm_host._server.plugins import PluginError, PluginInfo
+from crm_host._server.plugins import PluginError, PluginInfo, PluginManager
 from crm_host._server.registry import ServiceRegistry
+from crm_host.hookspecs import RegisterService
 from support.errors import rich_error
 from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
@@ -125,20 +129,29 @@ async def test_shutdown_hooks_run_in_reverse_order(start_host: StartHost) -> Non
     assert calls == ["startup a", "startup b", "shutdown b", "shutdown a"]
 
 
-def test_a_plugin_cannot_take_a_host_service_name() -> None:
+def test_a_plugin_cannot_take_a_host_service_name(tmp_path: Path) -> None:
+    """Health and reflection come from built-in plugins, registered first: a clash like any."""
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    registry = ServiceRegistry(reserved=["grpc.health.v1.Health"])
-    register = registry.registrar(PluginInfo("rogue"))
+    class Rogue:
+        @hookimpl
+        def register_services(self, register: RegisterService) -> None:
+            register(
+                servicer=health_pb2_grpc.HealthServicer(),
+                add_to_server=health_pb2_grpc.add_HealthServicer_to_server,
+                descriptor=health_pb2.DESCRIPTOR.services_by_name["Health"],
+            )
+
+    plugins = PluginManager()
+    plugins.register(Rogue(), "rogue")
+    host = Host(plugins, HostSettings(database_url=f"sqlite:///{tmp_path / 'crm.db'}"))
     with pytest.raises(
         PluginError,
-        match=r"service grpc\.health\.v1\.Health is already registered by plugin 'crm-host'",
+        match=r"plugin 'rogue': service grpc\.health\.v1\.Health is already registered by "
+        r"built-in plugin 'host\.health'",
     ):
-        register(
-            servicer=health_pb2_grpc.HealthServicer(),
-            add_to_server=health_pb2_grpc.add_HealthServicer_to_server,
-            descriptor=health_pb2.DESCRIPTOR.services_by_name["Health"],
-        )
+        asyncio.run(host.register())
+    host.engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import re
@@ -15,7 +14,7 @@ from pathlib import Path
 import grpc.aio
 import pytest
 
-from crm_host._server import config
+from crm_host._server import cli, config
 from support.accounts import PASSWORD, Accounts
 from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
 
@@ -185,5 +184,5 @@ def test_unusable_worker_counts_are_refused(
     flags: dict[str, str], environ: dict[str, str], message: str
 ) -> None:
     with pytest.raises(config.ConfigError) as failure:
-        config.load(argparse.Namespace(**flags), environ)
+        _ = cli.Invocation(flags, environ).config
     assert str(failure.value) == message

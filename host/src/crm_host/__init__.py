@@ -1,6 +1,10 @@
 """CRM Host: a plugin-based gRPC host for CRM services.
 
-Plugin authors import :data:`hookimpl` from here and never import pluggy.
+This module is the whole public API a plugin may use; everything else in
+``crm_host`` but :mod:`crm_host.hookspecs` (the contract) and
+:mod:`crm_host.testing` (pytest fixtures) is private and may change. A
+plugin writes ``import crm_host`` and ``@crm_host.hookimpl``; it never
+imports pluggy. docs/writing-a-plugin.md documents each name.
 """
 
 from collections.abc import Callable
@@ -9,7 +13,12 @@ from typing import Any, TypeVar, cast
 
 import pluggy
 
+from crm_host.auth import AUTHENTICATED, PUBLIC, Authenticator, Principal, principal, role
+from crm_host.commands import CommandContext
+from crm_host.database import Database
+from crm_host.errors import HOST_DOMAIN, FieldViolation, ServiceError, shown
 from crm_host.hookspecs import PROJECT_NAME
+from crm_host.settings import PluginSettings
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -21,4 +30,20 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "hookimpl"]
+__all__ = [
+    "AUTHENTICATED",
+    "HOST_DOMAIN",
+    "PUBLIC",
+    "Authenticator",
+    "CommandContext",
+    "Database",
+    "FieldViolation",
+    "PluginSettings",
+    "Principal",
+    "ServiceError",
+    "__version__",
+    "hookimpl",
+    "principal",
+    "role",
+    "shown",
+]

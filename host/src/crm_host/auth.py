@@ -1,12 +1,11 @@
-"""Who is calling, and may they: authentication and per-RPC access policies.
+"""Who is calling: the principal of the call being served.
 
 Plugins never parse tokens. An authenticator (contributed through the
 ``register_authenticators`` hook) turns the bearer token of a call into a
-:class:`Principal`; the host's interceptor asks the :class:`Gatekeeper` once
-per call, which enforces the RPC's declared policy, and hands the principal to
-the handler, which reads it with :func:`principal`.
+:class:`Principal`; the host resolves it once per call, enforces the RPC's
+declared access policy, and handlers read the caller with :func:`principal`.
 
-Policies, declared per RPC at registration:
+Policies, declared per RPC at registration (``register(policies=...)``):
 
 - ``public``: anyone; a valid token still yields a principal;
 - ``authenticated``: any caller with a valid token;
@@ -18,16 +17,10 @@ An RPC without a declared policy requires authentication (default deny).
 from __future__ import annotations
 
 import contextvars
-import dataclasses
-import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-import grpc
-
-from crm_host._server import store as database
-from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
+__all__ = ["AUTHENTICATED", "PUBLIC", "Authenticator", "Principal", "principal", "role"]
 
 
 @dataclass(frozen=True)
@@ -46,36 +39,15 @@ class Principal:
 Authenticator = Callable[[str], Awaitable[Principal | None]]
 """Resolves a bearer token to a principal, or None when the token is not valid."""
 
-log = logging.getLogger("crm_host.auth")
-
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 ROLE_PREFIX = "role:"
 
 
-@dataclass(frozen=True)
-class Policy:
-    """Who may call one RPC; ``role`` is set for ``role:<name>`` policies."""
+def role(name: str) -> str:
+    """The policy that admits callers holding the role ``name``: ``"role:<name>"``."""
+    return ROLE_PREFIX + name
 
-    text: str
-    role: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Policy:
-        if text in (PUBLIC, AUTHENTICATED):
-            return cls(text)
-        if text.startswith(ROLE_PREFIX) and text[len(ROLE_PREFIX) :]:
-            return cls(text, role=text[len(ROLE_PREFIX) :])
-        raise ValueError(
-            f"unknown access policy {text!r}; use public, authenticated or role:<name>"
-        )
-
-    @property
-    def public(self) -> bool:
-        return self.text == PUBLIC
-
-
-DEFAULT_POLICY = Policy(AUTHENTICATED)
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "crm_host_principal", default=None
@@ -90,94 +62,10 @@ def principal(context: object) -> Principal | None:
     return _current.get()
 
 
-def _unauthenticated(message: str) -> ServiceError:
-    return ServiceError(
-        code=grpc.StatusCode.UNAUTHENTICATED,
-        message=message,
-        reason="UNAUTHENTICATED",
-        domain=HOST_DOMAIN,
-    )
-
-
-def _bearer_token(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
-    """The token of the ``authorization`` metadata: None if absent; raises if malformed."""
-    values = [value for key, value in metadata or () if key == "authorization"]
-    if not values:
-        return None
-    if len(values) > 1:
-        raise _unauthenticated("send exactly one 'authorization: Bearer <token>' metadata entry")
-    scheme, _, token = str(values[0]).partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthenticated("authorization metadata must be 'Bearer <token>'")
-    return token.strip()
-
-
 def act_as(caller: Principal | None) -> contextvars.Token[Principal | None]:
-    """Make ``caller`` what :func:`principal` returns until :func:`stop_acting`."""
+    """Make ``caller`` what :func:`principal` returns until :func:`stop_acting` (host only)."""
     return _current.set(caller)
 
 
 def stop_acting(token: contextvars.Token[Principal | None]) -> None:
     _current.reset(token)
-
-
-@dataclass(frozen=True)
-class Gatekeeper:
-    """Resolves the caller of a call and decides whether the RPC's policy admits it.
-
-    ``policies`` maps full method paths (``/pkg.Service/Method``) to their
-    policy; methods missing from it get :data:`DEFAULT_POLICY`.
-    """
-
-    policies: Mapping[str, Policy]
-    authenticators: Sequence[Authenticator] = ()
-
-    async def admit(
-        self, method: str, metadata: Sequence[tuple[str, Any]] | None
-    ) -> Principal | None:
-        """The caller (None when anonymous), or a ServiceError refusing the call."""
-        policy = self.policies.get(method, DEFAULT_POLICY)
-        try:
-            caller = await self._resolve(metadata)
-        except ServiceError:
-            # A public method works the same with or without a usable token,
-            # so health checks keep answering while the database is down.
-            if policy.public:
-                return None
-            raise
-        _check(policy, caller)
-        return caller
-
-    async def _resolve(self, metadata: Sequence[tuple[str, Any]] | None) -> Principal | None:
-        token = _bearer_token(metadata)
-        if token is None:
-            return None
-        for authenticate in self.authenticators:
-            try:
-                caller = await authenticate(token)
-            except Exception as exc:
-                # An authenticator's failure must neither reach the client as
-                # text nor pass for "no caller": a database outage is
-                # UNAVAILABLE (retry later), anything else a bug.
-                if (outage := database.unavailable(exc)) is not None:
-                    raise outage from None
-                log.error("an authenticator raised an unexpected exception", exc_info=exc)
-                raise dataclasses.replace(INTERNAL) from None
-            if caller is not None:
-                return caller
-        raise _unauthenticated("the session token is invalid or expired")
-
-
-def _check(policy: Policy, caller: Principal | None) -> None:
-    if policy.public:
-        return
-    if caller is None:
-        raise _unauthenticated("this method needs 'authorization: Bearer <session token>'")
-    if policy.role is not None and not caller.has_role(policy.role):
-        raise ServiceError(
-            code=grpc.StatusCode.PERMISSION_DENIED,
-            message=f"this method needs the {policy.role} role",
-            reason="ROLE_REQUIRED",
-            domain=HOST_DOMAIN,
-            metadata={"role": policy.role},
-        )

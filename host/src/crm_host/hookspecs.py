@@ -5,33 +5,45 @@ A plugin is a module (or object) with functions decorated with
 accept any subset of a hook's arguments, so new arguments can be added to a
 hook later without breaking existing plugins.
 
-The host calls each hook once per plugin, in the order the plugins were
-loaded (``shutdown`` in the reverse order), and attributes any exception to
-the plugin that raised it. A hook implementation that matches no hook below is
-an error at start-up.
+The host calls each hook once per plugin, plugins after the ones they require
+(``declare_requirements``) and otherwise in load order (``shutdown`` in the
+reverse order), and attributes any exception to the plugin that raised it. The
+host's own parts (health, reflection, the database check, the built-in
+commands) are plugins too, registered before the installed ones. A hook
+implementation that matches no hook below is an error at start-up, and so is
+one marked ``tryfirst``, ``trylast``, ``wrapper`` or ``hookwrapper``: the
+order is the dependency order.
+
+Arguments many hooks share:
+
+- ``database``: the host's :class:`crm_host.Database` (transactions off the
+  event loop, fast keyed reads);
+- ``engine``: the same database's SQLAlchemy ``Engine``;
+- ``settings``: this plugin's settings, an instance of the class it registered
+  with :func:`register_settings` (validated before anything starts).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
+    import click
     import grpc.aio
     from google.protobuf.descriptor import ServiceDescriptor
     from sqlalchemy import Engine, MetaData
 
     from crm_host.auth import Authenticator
+    from crm_host.database import Database
+    from crm_host.settings import PluginSettings
 
 PROJECT_NAME = "crm_host"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-
-PluginSettings = Mapping[str, str]
 
 
 class RegisterService(Protocol):
@@ -44,7 +56,15 @@ class RegisterService(Protocol):
         add_to_server: Callable[[Any, grpc.aio.Server], None],
         descriptor: ServiceDescriptor,
         policies: Mapping[str, str] | None = None,
+        field_max_bytes: Mapping[str, Mapping[str, int]] | None = None,
+        readiness: bool = True,
     ) -> None: ...
+
+
+class RegisterSettings(Protocol):
+    """The ``register`` callback handed to :func:`register_settings`."""
+
+    def __call__(self, settings: type[PluginSettings]) -> None: ...
 
 
 class RegisterAuthenticator(Protocol):
@@ -53,25 +73,10 @@ class RegisterAuthenticator(Protocol):
     def __call__(self, authenticator: Authenticator) -> None: ...
 
 
-class CommandRun(Protocol):
-    """What a plugin command does: its exit code (or an awaitable of it)."""
-
-    def __call__(
-        self, args: argparse.Namespace, engine: Engine, settings: PluginSettings
-    ) -> int | Awaitable[int]: ...
-
-
 class RegisterCommand(Protocol):
     """The ``register`` callback handed to :func:`register_commands`."""
 
-    def __call__(
-        self,
-        name: str,
-        *,
-        help: str,
-        run: CommandRun,
-        configure: Callable[[argparse.ArgumentParser], None] | None = None,
-    ) -> None: ...
+    def __call__(self, command: click.Command) -> None: ...
 
 
 class Require(Protocol):
@@ -80,14 +85,17 @@ class Require(Protocol):
     def __call__(self, *, plugins: Sequence[str] = (), host: str | None = None) -> None: ...
 
 
-HealthCheck = Callable[[], Awaitable[bool]]
+HealthCheck = Callable[[], Awaitable[bool | None]]
 """An async check: True (or None) while healthy; False or an exception when not."""
+
+HealthScope = Literal["plugin", "host"]
+"""What a failing check takes NOT_SERVING: the plugin's services, or all of them."""
 
 
 class RegisterHealthCheck(Protocol):
     """The ``register`` callback handed to :func:`register_health_checks`."""
 
-    def __call__(self, check: HealthCheck) -> None: ...
+    def __call__(self, check: HealthCheck, *, scope: HealthScope = "plugin") -> None: ...
 
 
 class RegisterRole(Protocol):
@@ -103,23 +111,48 @@ class RegisterSchema(Protocol):
 
 
 @hookspec
-def register_services(register: RegisterService, engine: Engine, settings: PluginSettings) -> None:
+def register_settings(register: RegisterSettings) -> None:
+    """Declare the type of the plugin's settings.
+
+    Call ``register(settings_class)`` once with a subclass of
+    ``crm_host.PluginSettings`` (a pydantic model). The host fills it from the
+    ``[plugins.<name>]`` table of the configuration file, ``CRM_<PLUGIN>__<KEY>``
+    environment variables and ``--set <plugin>.<key>=<value>`` flags, refuses
+    to start on an invalid or unknown key with one line naming it and its
+    source, and passes the instance to the other hooks as ``settings``.
+    ``crm-host config`` shows every field. Runs at load time: no I/O.
+    """
+
+
+@hookspec
+def register_services(
+    register: RegisterService, database: Database, engine: Engine, settings: PluginSettings
+) -> None:
     """Contribute gRPC services.
 
     Call ``register(servicer=..., add_to_server=..., descriptor=...,
-    policies=...)`` once per service: the servicer instance (its handlers may be
-    ``async def``, or plain functions, which the host runs on a worker thread),
-    the generated ``add_<Service>Servicer_to_server`` function, the service's
-    descriptor (``<module>_pb2.DESCRIPTOR.services_by_name["<Service>"]``), and
-    each RPC's access policy by method name: ``"public"``,
-    ``"authenticated"`` or ``"role:<name>"``. An RPC without a policy requires
-    authentication, and the host logs a warning naming it. The host derives the
-    service's full name from the descriptor for reflection and health, and
-    refuses a name another plugin already registered, a policy for a method
-    the service does not have, and a role no plugin registered.
+    policies=..., field_max_bytes=..., readiness=...)`` once per service:
 
-    ``engine`` is the shared SQLAlchemy engine; ``settings`` holds this plugin's
-    settings (environment variables ``CRM_<PLUGIN>__<KEY>``, keys lower-cased).
+    - ``servicer``: the servicer instance; its handlers may be ``async def``
+      (preferred) or plain functions, which the host runs on worker threads;
+    - ``add_to_server``: the generated ``add_<Service>Servicer_to_server``;
+    - ``descriptor``: ``<module>_pb2.DESCRIPTOR.services_by_name["<Service>"]``;
+      the host derives the service's full name, its methods and their kinds
+      (unary or streaming) from it;
+    - ``policies``: each RPC's access policy by method name: ``"public"``,
+      ``"authenticated"`` or ``"role:<name>"``. An RPC without one requires
+      authentication, and the host logs a warning naming it;
+    - ``field_max_bytes``: by method name, the largest size in bytes (UTF-8
+      for strings) of request fields by path (``"account.name"``), where it
+      should differ from the host's ``max_field_bytes``. The host refuses a
+      larger field with INVALID_ARGUMENT naming it before the handler runs,
+      so handlers may normalize and parse what they get;
+    - ``readiness``: False for a service that works whatever the database
+      does (health, reflection); its health status then stays SERVING.
+
+    The host refuses a service name another plugin registered, a policy or a
+    size for a method the service does not have, and a role no plugin
+    registered.
     """
 
 
@@ -137,7 +170,7 @@ def register_schema(register: RegisterSchema) -> None:
 
 
 @hookspec
-def startup(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
+def startup(database: Database, engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
     """Prepare the plugin before the host accepts calls.
 
     Runs after every plugin registered its services and the schema exists. The
@@ -148,7 +181,9 @@ def startup(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
 
 
 @hookspec
-def shutdown(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
+def shutdown(
+    database: Database, engine: Engine, settings: PluginSettings
+) -> Awaitable[None] | None:
     """Release the plugin's resources.
 
     Runs once in-flight calls have finished (or the grace period ran out) and
@@ -161,14 +196,14 @@ def shutdown(engine: Engine, settings: PluginSettings) -> Awaitable[None] | None
 
 @hookspec
 def register_authenticators(
-    register: RegisterAuthenticator, engine: Engine, settings: PluginSettings
+    register: RegisterAuthenticator, database: Database, engine: Engine, settings: PluginSettings
 ) -> None:
     """Contribute a way to turn a bearer token into a caller.
 
     Call ``register(authenticator)`` with an async callable taking the token
     of the call's ``authorization: Bearer <token>`` metadata and returning a
-    ``crm_host.auth.Principal`` (account id and roles), or None when the token
-    is not one of its own or is no longer valid. The host tries the
+    ``crm_host.Principal`` (account id and roles), or None when the token is
+    not one of its own or is no longer valid. The host tries the
     authenticators in plugin order, once per call.
     """
 
@@ -186,11 +221,14 @@ def register_roles(register: RegisterRole) -> None:
 def register_commands(register: RegisterCommand) -> None:
     """Add subcommands to the ``crm-host`` command line, under the plugin's name.
 
-    Call ``register(name, help=..., run=..., configure=...)`` per command; it
-    becomes ``crm-host <plugin> <name>``. ``configure(parser)`` adds its
-    arguments; ``run(args, engine, settings)`` does the work (it may be
-    ``async def``) and returns the exit code. The host adds
-    ``--database-url`` and prepares the schema as ``serve`` does first.
+    Call ``register(command)`` with a ``click.Command``; it becomes
+    ``crm-host <plugin> <name>`` and is listed by ``crm-host --help``. The
+    host adds the shared options (``--config``, ``--plugins``,
+    ``--database-url``, ``--set``, ``--log-format``, ``--debug``), loads the
+    configured plugins, prepares the schema as ``serve`` does, and hands the
+    command a :class:`crm_host.CommandContext` (``@click.pass_obj``) with
+    ``database``, ``engine`` and this plugin's ``settings``. The callback may
+    be ``async def``; what it returns is the exit code (None for 0).
     """
 
 
@@ -207,12 +245,16 @@ def declare_requirements(require: Require) -> None:
 
 
 @hookspec
-def register_health_checks(register: RegisterHealthCheck) -> None:
+def register_health_checks(
+    register: RegisterHealthCheck, database: Database, engine: Engine, settings: PluginSettings
+) -> None:
     """Contribute checks of the plugin's own dependencies (a mail server, a queue...).
 
     Call ``register(check)`` with an async callable returning True while the
     dependency is fine. The host runs every check each
     ``health_check_interval_seconds``; while one fails, the plugin's services
     and the overall ``""`` status report NOT_SERVING, and they recover on their
-    own. The database is checked by the host; don't check it again.
+    own. ``scope="host"`` makes a failing check take every service NOT_SERVING
+    (the host's database check does). The database is checked by the host;
+    don't check it again.
     """

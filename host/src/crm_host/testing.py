@@ -35,10 +35,11 @@ from typing import Any, Protocol
 import grpc.aio
 
 from crm_host import hookimpl
-from crm_host._server.lifecycle import Host, HostSettings
+from crm_host._server.config import HostSettings
+from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginManager
 from crm_host.auth import Principal
-from crm_host.hookspecs import PluginSettings, RegisterAuthenticator
+from crm_host.hookspecs import RegisterAuthenticator
 
 Metadata = tuple[tuple[str, str], ...]
 PluginSpec = str | tuple[object, str]
@@ -86,14 +87,14 @@ class TestHost:
 
 class StartHost(Protocol):
     async def __call__(
-        self, *plugins: PluginSpec, settings: Mapping[str, PluginSettings] | None = None
+        self, *plugins: PluginSpec, settings: Mapping[str, Mapping[str, Any]] | None = None
     ) -> TestHost: ...
 
 
 async def start_test_host(
     plugins: Iterable[PluginSpec],
     database_url: str,
-    settings: Mapping[str, PluginSettings] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
     **host_settings: Any,
 ) -> TestHost:
     """Start a host on 127.0.0.1 with exactly ``plugins``; stop it with stop_test_host.
@@ -156,7 +157,7 @@ else:
         started: list[TestHost] = []
 
         async def start(
-            *plugins: PluginSpec, settings: Mapping[str, PluginSettings] | None = None
+            *plugins: PluginSpec, settings: Mapping[str, Mapping[str, Any]] | None = None
         ) -> TestHost:
             database = tmp_path / f"crm-{len(started)}.db"
             test_host = await start_test_host(plugins, f"sqlite:///{database}", settings)

@@ -19,16 +19,17 @@ import contextvars
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
 import grpc.aio
 
-from crm_host._server import logs
-from crm_host._server import store as database
-from crm_host.auth import Gatekeeper, Principal, act_as, stop_acting
+from crm_host._server import logs, store
+from crm_host._server.access import Gatekeeper
+from crm_host._server.bounds import FieldBounds
+from crm_host.auth import Principal, act_as, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 if TYPE_CHECKING:
@@ -41,6 +42,20 @@ INTERNAL_STATUS = INTERNAL.to_status()
 
 Behavior = Callable[..., Any]
 Metadata = Sequence[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What a method's descriptor says: its kind, and the bounds of its request fields.
+
+    Streams are told by the descriptor, not by the handler's Python shape: a
+    coroutine that answers with ``context.write`` (grpcio-health's Watch) is
+    a stream too.
+    """
+
+    client_streaming: bool
+    server_streaming: bool
+    bounds: FieldBounds | None = None
 
 
 class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
@@ -66,10 +81,12 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def __init__(
         self,
         gatekeeper: Gatekeeper,
+        specs: Mapping[str, MethodSpec],
         metrics: Metrics | None = None,
         default_deadline: float | None = None,
     ) -> None:
         self._gatekeeper = gatekeeper
+        self._specs = specs
         self._metrics = metrics
         self._default_deadline = default_deadline
         # Per method path: what does not change from call to call. Only
@@ -88,7 +105,7 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         shape = self._methods.get(method)
         if shape is None:
             shape = self._methods[method] = _Method.of(
-                method, handler, self._metrics, self._default_deadline
+                method, handler, self._specs.get(method), self._metrics, self._default_deadline
             )
         metadata = handler_call_details.invocation_metadata
         admission = _Admission(shape, logs.request_id_from(metadata))
@@ -116,12 +133,14 @@ class _Method:
     metrics: MethodMetrics | None
     # Seconds an async unary handler may run when the client set no deadline.
     default_deadline: float | None
+    bounds: FieldBounds | None
 
     @classmethod
     def of(
         cls,
         path: str,
         handler: grpc.RpcMethodHandler,
+        spec: MethodSpec | None,
         metrics: Metrics | None,
         default_deadline: float | None,
     ) -> _Method:
@@ -140,10 +159,13 @@ class _Method:
             wrap = _sync_stream
         else:
             wrap = _sync_call
+        if spec is None:
+            spec = MethodSpec(handler.request_streaming, handler.response_streaming)
         if handler.request_streaming:
             # Requests are decoded inside the wrapper: grpc's own decoding
             # failure answers UNKNOWN with the parser's exception text.
             wrap = _streaming(wrap, wrap in (_async_call, _async_stream))
+        streaming = spec.client_streaming or spec.server_streaming
         return cls(
             path=path,
             kind=kind,
@@ -151,11 +173,12 @@ class _Method:
             metrics=(
                 None
                 if metrics is None
-                else metrics.for_method(path, handler.request_streaming, handler.response_streaming)
+                else metrics.for_method(path, spec.client_streaming, spec.server_streaming)
             ),
             # Streams are long-lived by design (Watch, uploads): only unary
-            # requests are bounded.
-            default_deadline=None if handler.request_streaming else default_deadline,
+            # calls are bounded.
+            default_deadline=None if streaming else default_deadline,
+            bounds=spec.bounds,
         )
 
 
@@ -278,7 +301,7 @@ class _Call:
             # The client went away (or the server is stopping): nothing to answer.
             self.code = grpc.StatusCode.CANCELLED
             return None
-        if (outage := database.unavailable(exc)) is not None:
+        if (outage := store.unavailable(exc)) is not None:
             self.code = outage.code
             return outage.to_status()
         self.code = grpc.StatusCode.INTERNAL
@@ -393,12 +416,14 @@ class _SyncContext(_ContextProxy):
 def _decoder(
     deserializer: Callable[[bytes], Any] | None, admission: _Admission
 ) -> Callable[[Any], Any]:
+    bounds = admission.method.bounds
+
     def decode(raw: Any) -> Any:
         admission.received()
         if deserializer is None:
             return raw
         try:
-            return deserializer(raw)
+            message = deserializer(raw)
         except Exception:
             raise ServiceError(
                 code=grpc.StatusCode.INVALID_ARGUMENT,
@@ -406,6 +431,9 @@ def _decoder(
                 reason="MALFORMED_REQUEST",
                 domain=HOST_DOMAIN,
             ) from None
+        if bounds is not None:
+            bounds.check(len(raw), message)
+        return message
 
     return decode
 

@@ -64,7 +64,12 @@ def load_targets(pyproject: Path) -> list[Target]:
 
 def generate(target: Target, out: Path) -> None:
     """Run protoc for ``target`` and write the finished package into ``out``."""
-    from grpc_tools import protoc
+    try:
+        from grpc_tools import protoc
+    except ImportError:
+        raise CodegenError(
+            "crm-host codegen needs grpcio-tools: install crm-host[codegen]"
+        ) from None
 
     include = resources.files("grpc_tools") / "_proto"
     with tempfile.TemporaryDirectory() as raw:

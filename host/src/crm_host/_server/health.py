@@ -1,11 +1,15 @@
-"""The standard grpc.health.v1 service, gated on plugin start-up and the database."""
+"""Health statuses: readiness, liveness and one per service (grpc.health.v1).
+
+The built-in health plugin serves :attr:`Health.servicer`; the host's life
+cycle sets the statuses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-import grpc.aio
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 
 SERVICE_NAME: str = health.SERVICE_NAME
 OVERALL = health.OVERALL_HEALTH
@@ -15,26 +19,44 @@ _SERVING = health_pb2.HealthCheckResponse.SERVING
 _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
+class _HealthServicer(health.aio.HealthServicer):  # type: ignore[misc]
+    """grpcio-health-checking's servicer, with List, which it leaves unimplemented."""
+
+    async def List(self, request: Any, context: Any) -> health_pb2.HealthListResponse:
+        return health_pb2.HealthListResponse(
+            statuses={
+                name: health_pb2.HealthCheckResponse(status=status)
+                for name, status in self._server_status.items()
+            }
+        )
+
+
 class Health:
     """Health statuses for ``""`` (readiness), ``liveness`` and every service name.
 
-    Readiness and the service names start NOT_SERVING and follow
-    :meth:`update`; ``liveness`` is SERVING from the start, because a process
-    that can answer is alive, whatever its dependencies do.
+    Readiness and the gated service names start NOT_SERVING and follow
+    :meth:`update`; ``liveness`` and the services that work whatever the
+    database does (health and reflection themselves) are SERVING from the
+    start, because a process that can answer is alive.
     """
 
-    def __init__(self, service_names: Iterable[str]) -> None:
-        self.servicer = health.aio.HealthServicer()
-        self._gated = [OVERALL, *service_names]
-        self._serving: dict[str, bool] = dict.fromkeys(self._gated, False)
+    def __init__(self) -> None:
+        self.servicer = _HealthServicer()
+        self._gated: list[str] = [OVERALL]
+        self._always: list[str] = [LIVENESS]
+        self._serving: dict[str, bool] = {}
 
-    def add_to_server(self, server: grpc.aio.Server) -> None:
-        health_pb2_grpc.add_HealthServicer_to_server(self.servicer, server)
+    def track(self, gated: Iterable[str], always: Iterable[str]) -> None:
+        """Name the statuses to serve: ``gated`` ones follow readiness, ``always`` ones don't."""
+        self._gated = [OVERALL, *gated]
+        self._always = [LIVENESS, *always]
 
     async def start(self) -> None:
         for name in self._gated:
+            self._serving[name] = False
             await self.servicer.set(name, _NOT_SERVING)
-        await self.servicer.set(LIVENESS, _SERVING)
+        for name in self._always:
+            await self.servicer.set(name, _SERVING)
 
     async def update(self, serving: Mapping[str, bool]) -> list[str]:
         """Set the given names' statuses; return the names whose status changed.

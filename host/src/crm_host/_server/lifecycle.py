@@ -4,33 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import inspect
 import logging
-import os
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import grpc
 import grpc.aio
-from google.protobuf import descriptor_pool
+from grpc_health.v1 import health_pb2_grpc
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData
 
-from crm_host import __version__
-from crm_host._server import health, metrics, migrations, reflection
-from crm_host._server import store as database
-from crm_host._server.admission import HostInterceptor
-from crm_host._server.config import DEFAULTS, OPTIONS, Config
+from crm_host import __version__, builtins
+from crm_host._server import config, health, metrics, migrations, store
+from crm_host._server.access import Gatekeeper
+from crm_host._server.admission import HostInterceptor, MethodSpec
+from crm_host._server.bounds import FieldBounds
+from crm_host._server.config import HostSettings
 from crm_host._server.migrations import PluginSchema
 from crm_host._server.plugins import PluginError, PluginInfo, PluginManager, describe
 from crm_host._server.registry import RegisteredService, ServiceRegistry
-from crm_host.auth import Authenticator, Gatekeeper, Policy
-from crm_host.hookspecs import HealthCheck, PluginSettings
+from crm_host.auth import Authenticator
+from crm_host.database import Database
+from crm_host.hookspecs import HealthCheck, HealthScope
+from crm_host.settings import PluginSettings
 
 log = logging.getLogger("crm_host")
 
@@ -39,90 +39,28 @@ class HostError(Exception):
     """The host cannot start; ``str()`` is one line for the operator."""
 
 
-@dataclass(frozen=True)
-class HostSettings:
-    """What a host runs with; crm_host._server.config documents each field and its default."""
-
-    listen: str = DEFAULTS["listen"]
-    database_url: str = DEFAULTS["database_url"]
-    grace: float = DEFAULTS["grace"]
-    drain_delay: float = DEFAULTS["drain_delay"]
-    # Threads that run plain (non-async) handlers.
-    sync_workers: int = field(default_factory=lambda: min(32, (os.cpu_count() or 1) + 4))
-    plugin_settings: Mapping[str, PluginSettings] = field(default_factory=dict)
-    # Upgrade plugin schemas on start: None means only for SQLite.
-    migrate: bool | None = DEFAULTS["migrate"]
-    tls_cert: str | None = DEFAULTS["tls_cert"]
-    tls_key: str | None = DEFAULTS["tls_key"]
-    tls_client_ca: str | None = DEFAULTS["tls_client_ca"]
-    max_receive_message_bytes: int = DEFAULTS["max_receive_message_bytes"]
-    max_concurrent_streams: int = DEFAULTS["max_concurrent_streams"]
-    keepalive_time_seconds: float = DEFAULTS["keepalive_time_seconds"]
-    keepalive_timeout_seconds: float = DEFAULTS["keepalive_timeout_seconds"]
-    keepalive_min_ping_interval_seconds: float = DEFAULTS["keepalive_min_ping_interval_seconds"]
-    max_connection_age_seconds: float = DEFAULTS["max_connection_age_seconds"]
-    max_connection_age_grace_seconds: float = DEFAULTS["max_connection_age_grace_seconds"]
-    default_deadline_seconds: float = DEFAULTS["default_deadline_seconds"]
-    health_check_interval_seconds: float = DEFAULTS["health_check_interval_seconds"]
-    hook_timeout_seconds: float = DEFAULTS["hook_timeout_seconds"]
-    # host:port for Prometheus metrics over HTTP; None serves none.
-    metrics_listen: str | None = DEFAULTS["metrics_listen"]
-    tracing: bool = DEFAULTS["tracing"]
-    # Share the port with the other processes of `serve --workers N` (SO_REUSEPORT);
-    # otherwise a second host on a taken port would silently share it.
-    reuse_port: bool = False
-
-    @classmethod
-    def from_config(cls, config: Config) -> HostSettings:
-        names = {f.name for f in dataclasses.fields(cls)} & {o.name for o in OPTIONS}
-        values = {name: config[name] for name in names}
-        return cls(**values, plugin_settings=config.plugin_settings())
-
-    def for_plugin(self, plugin: PluginInfo) -> PluginSettings:
-        return self.plugin_settings.get(plugin.name, {})
-
-    def server_options(self) -> list[tuple[str, int]]:
-        """grpc core channel arguments for these limits."""
-        ms = 1000
-        return [
-            ("grpc.so_reuseport", int(self.reuse_port)),
-            ("grpc.max_receive_message_length", self.max_receive_message_bytes),
-            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
-            ("grpc.keepalive_time_ms", int(self.keepalive_time_seconds * ms)),
-            ("grpc.keepalive_timeout_ms", int(self.keepalive_timeout_seconds * ms)),
-            (
-                "grpc.http2.min_ping_interval_without_data_ms",
-                int(self.keepalive_min_ping_interval_seconds * ms),
-            ),
-            ("grpc.max_connection_age_ms", int(self.max_connection_age_seconds * ms)),
-            ("grpc.max_connection_age_grace_ms", int(self.max_connection_age_grace_seconds * ms)),
-        ]
-
-
 class Host:
     """One gRPC server serving every loaded plugin, with health and reflection."""
 
     def __init__(self, plugins: PluginManager, settings: HostSettings) -> None:
+        self.health = health.Health()
+        builtins.add_services(plugins, self.health, lambda: [s.full_name for s in self.services])
         plugins.resolve_requirements(__version__)
         self.plugins = plugins
         self.settings = settings
-        self.registry = ServiceRegistry(
-            reserved=(
-                health.SERVICE_NAME,
-                reflection.V1ALPHA_SERVICE_NAME,
-                reflection.V1_SERVICE_NAME,
-            )
-        )
-        self.engine: Engine = database.create_engine(settings.database_url)
-        self.health: health.Health | None = None
+        self.registry = ServiceRegistry()
+        self.engine: Engine = store.create_engine(settings.database_url)
+        self.database = Database(self.engine)
+        self.plugin_settings = self._validated_settings()
+        # Every role plugins registered, with its description; filled on start.
+        self.roles: dict[str, str] = {}
         self.port: int | None = None
-        self._server: grpc.aio.Server | None = None
+        self.health_port: int | None = None
+        self._servers: list[grpc.aio.Server] = []
         self._executor: ThreadPoolExecutor | None = None
         self._readiness: asyncio.Task[None] | None = None
         self._plugins_started = False
         self._ready = asyncio.Event()
-        self._ping_executor = ThreadPoolExecutor(1, "crm-health-ping")
-        self._pinging: asyncio.Future[None] | None = None
         self.metrics_registry = CollectorRegistry()
         self.metrics = metrics.Metrics(self.metrics_registry)
         self.metrics_port: int | None = None
@@ -132,15 +70,47 @@ class Host:
     def services(self) -> list[RegisteredService]:
         return self.registry.services
 
+    def _validated_settings(self) -> dict[str, PluginSettings]:
+        """Each plugin's settings, as the class it registered validates them."""
+        declared: dict[str, type[PluginSettings]] = {}
+
+        def registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(settings: type[PluginSettings]) -> None:
+                if not (isinstance(settings, type) and issubclass(settings, PluginSettings)):
+                    raise PluginError(
+                        info, "register_settings needs a subclass of crm_host.PluginSettings"
+                    )
+                if info.name in declared:
+                    raise PluginError(info, "register_settings was called twice")
+                declared[info.name] = settings
+
+            return {"register": register}
+
+        self.plugins.call_each_now("register_settings", per_plugin=registrar)
+        return {
+            info.name: config.plugin_settings(
+                declared.get(info.name, PluginSettings),
+                info.name,
+                self.settings.plugin_settings.get(info.name, {}),
+            )
+            for info in self.plugins.plugins
+        }
+
+    def _plugin_arguments(self, info: PluginInfo) -> dict[str, Any]:
+        return {"settings": self.plugin_settings[info.name]}
+
+    def _shared_arguments(self) -> dict[str, Any]:
+        return {"database": self.database, "engine": self.engine}
+
     async def register(self) -> None:
         """Collect every plugin's services (no database access, no port)."""
         self.plugins.check_pending()
         await self.plugins.call_each(
             "register_services",
-            engine=self.engine,
+            **self._shared_arguments(),
             per_plugin=lambda info: {
                 "register": self.registry.registrar(info),
-                "settings": self.settings.for_plugin(info),
+                **self._plugin_arguments(info),
             },
         )
 
@@ -150,43 +120,35 @@ class Host:
         await self.prepare_schema()
         await self.plugins.call_each(
             "startup",
-            engine=self.engine,
-            per_plugin=self._settings_arg,
+            **self._shared_arguments(),
+            per_plugin=self._plugin_arguments,
             time_limit=self.settings.hook_timeout_seconds,
         )
         self._plugins_started = True
 
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
-        server = grpc.aio.server(
-            migration_thread_pool=self._executor,
-            interceptors=[
-                *self._tracing(),
-                HostInterceptor(
-                    await self._gatekeeper(),
-                    metrics=self.metrics,
-                    default_deadline=self.settings.default_deadline_seconds or None,
-                ),
-            ],
-            options=self.settings.server_options(),
+        interceptor = HostInterceptor(
+            await self._gatekeeper(),
+            self._method_specs(),
+            metrics=self.metrics,
+            default_deadline=self.settings.default_deadline_seconds or None,
         )
-        names = [service.full_name for service in self.services]
+        server = self._server([*self._tracing(), interceptor])
         for service in self.services:
             service.add_to_server(service.servicer, server)
-        self.health = health.Health(names)
-        self.health.add_to_server(server)
-        reflection.enable(server, [*names, health.SERVICE_NAME])
-        try:
-            credentials = self._credentials()
-            if credentials is None:
-                self.port = server.add_insecure_port(self.settings.listen)
-            else:
-                self.port = server.add_secure_port(self.settings.listen, credentials)
-        except RuntimeError as exc:
-            raise HostError(
-                f"cannot listen on {self.settings.listen}: the address is in use or invalid"
-            ) from exc
+        self.health.track(
+            gated=[s.full_name for s in self.services if s.readiness],
+            always=[s.full_name for s in self.services if not s.readiness],
+        )
+        self.port = self._listen(server, self.settings.listen, self._credentials())
+        if self.settings.health_listen is not None:
+            # Kubernetes' gRPC probes speak plaintext only: with TLS on the
+            # main port they need a port of their own, serving nothing else.
+            probes = self._server([interceptor])
+            health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, probes)
+            self.health_port = self._listen(probes, self.settings.health_listen, None)
         self.metrics.watch_pool(self.engine)
-        self.metrics.plugins_loaded.set(len(self.plugins.plugins))
+        self.metrics.plugins_loaded.set(len([p for p in self.plugins.plugins if not p.builtin]))
         if self.settings.metrics_listen is not None:
             try:
                 self._metrics_server, self.metrics_port = metrics.serve(
@@ -197,22 +159,69 @@ class Host:
                     f"cannot serve metrics on {self.settings.metrics_listen}: {exc.strerror}"
                 ) from exc
         await self.health.start()
-        await server.start()
-        self._server = server
-        checks: list[tuple[PluginInfo, HealthCheck]] = []
+        for each in self._servers:
+            await each.start()
+        checks: list[tuple[PluginInfo, HealthCheck, HealthScope]] = []
 
         def checker(info: PluginInfo) -> dict[str, Any]:
-            return {"register": lambda check: checks.append((info, check))}
+            def register(check: HealthCheck, *, scope: HealthScope = "plugin") -> None:
+                if scope not in ("plugin", "host"):
+                    raise PluginError(info, f"health check scope must be plugin or host: {scope!r}")
+                checks.append((info, check, scope))
 
-        await self.plugins.call_each("register_health_checks", per_plugin=checker)
+            return {"register": register, **self._plugin_arguments(info)}
+
+        await self.plugins.call_each(
+            "register_health_checks", **self._shared_arguments(), per_plugin=checker
+        )
         self._readiness = asyncio.create_task(self._monitor(checks))
         log.info(
             "crm-host listening on %s (port %d) with plugins: %s",
             self.settings.listen,
             self.port,
-            ", ".join(p.name for p in self.plugins.plugins) or "none",
+            ", ".join(p.name for p in self.plugins.plugins if not p.builtin) or "none",
         )
         return self.port
+
+    def _server(self, interceptors: list[grpc.aio.ServerInterceptor]) -> grpc.aio.Server:
+        server = grpc.aio.server(
+            migration_thread_pool=self._executor,
+            interceptors=interceptors,
+            options=self.settings.server_options(),
+        )
+        self._servers.append(server)
+        return server
+
+    def _listen(
+        self, server: grpc.aio.Server, address: str, credentials: grpc.ServerCredentials | None
+    ) -> int:
+        try:
+            if credentials is None:
+                port: int = server.add_insecure_port(address)
+            else:
+                port = server.add_secure_port(address, credentials)
+        except RuntimeError as exc:
+            raise HostError(
+                f"cannot listen on {address}: the address is in use or invalid"
+            ) from exc
+        return port
+
+    def _method_specs(self) -> dict[str, MethodSpec]:
+        """Every method's kind and request bounds, from the services' descriptors."""
+        specs = {}
+        for service in self.services:
+            for method in service.descriptor.methods:
+                specs[service.method_path(method.name)] = MethodSpec(
+                    client_streaming=method.client_streaming,
+                    server_streaming=method.server_streaming,
+                    bounds=FieldBounds.plan(
+                        method.input_type,
+                        self.settings.max_field_bytes,
+                        service.field_max_bytes.get(method.name, {}),
+                        service.full_name,
+                    ),
+                )
+        return specs
 
     async def _gatekeeper(self) -> Gatekeeper:
         """Every RPC's access policy, checked against the roles plugins registered."""
@@ -221,8 +230,8 @@ class Host:
         await self.plugins.call_each(
             "register_authenticators",
             register=authenticators.append,
-            engine=self.engine,
-            per_plugin=self._settings_arg,
+            **self._shared_arguments(),
+            per_plugin=self._plugin_arguments,
         )
 
         def role_registrar(info: PluginInfo) -> dict[str, Any]:
@@ -232,22 +241,8 @@ class Host:
             return {"register": register}
 
         await self.plugins.call_each("register_roles", per_plugin=role_registrar)
-        public = Policy.parse("public")
-        # Probes and service discovery must work without credentials: every
-        # method of the standard services, as their descriptors list them.
-        pool = descriptor_pool.Default()
-        v1alpha = pool.FindServiceByName(reflection.V1ALPHA_SERVICE_NAME)
-        standard = {
-            health.SERVICE_NAME: pool.FindServiceByName(health.SERVICE_NAME),
-            reflection.V1ALPHA_SERVICE_NAME: v1alpha,
-            # Wire-identical to v1alpha (crm_host._server.reflection), and not yet in the pool.
-            reflection.V1_SERVICE_NAME: v1alpha,
-        }
-        policies = {
-            f"/{name}/{method.name}": public
-            for name, service in standard.items()
-            for method in service.methods
-        }
+        self.roles = dict(roles)
+        policies = {}
         for service in self.services:
             for method, policy in service.policies.items():
                 if policy.role is not None and policy.role not in roles:
@@ -322,9 +317,6 @@ class Host:
             [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
         )
 
-    def _settings_arg(self, info: PluginInfo) -> dict[str, Any]:
-        return {"settings": self.settings.for_plugin(info)}
-
     async def schemas(self) -> list[PluginSchema]:
         """Every plugin's registered tables and migrations, in plugin order."""
         schemas: list[PluginSchema] = []
@@ -366,25 +358,23 @@ class Host:
                 + ": run `crm-host migrate` or start with --migrate"
             )
 
-    async def _monitor(self, checks: list[tuple[PluginInfo, HealthCheck]]) -> None:
+    async def _monitor(self, checks: list[tuple[PluginInfo, HealthCheck, HealthScope]]) -> None:
         """Keep readiness and the service statuses in step with their dependencies.
 
-        Every health_check_interval_seconds: the database, then each plugin's
-        checks. A failing plugin check takes that plugin's services (and "")
-        NOT_SERVING; a database that does not answer takes them all. A bug in
-        here must not freeze the statuses: it is logged and reported as
-        NOT_SERVING, and the next round tries again.
+        Every health_check_interval_seconds, each plugin's checks (the
+        database's among them, from a built-in plugin). A failing check takes
+        its plugin's services (and "") NOT_SERVING, or with scope "host" all
+        of them. A bug in here must not freeze the statuses: it is logged and
+        reported as NOT_SERVING, and the next round tries again.
         """
-        assert self.health is not None
         interval = self.settings.health_check_interval_seconds
+        gated = [s for s in self.services if s.readiness]
         while True:
             try:
-                serving = await self._check_round(checks)
+                serving = await self._check_round(checks, gated)
             except Exception:
                 log.exception("health checking failed; reporting NOT_SERVING")
-                serving = dict.fromkeys(
-                    [health.OVERALL, *(s.full_name for s in self.services)], False
-                )
+                serving = dict.fromkeys([health.OVERALL, *(s.full_name for s in gated)], False)
             for name in await self.health.update(serving):
                 log.log(
                     logging.INFO if serving[name] else logging.WARNING,
@@ -396,27 +386,22 @@ class Host:
                 self._ready.set()
             await asyncio.sleep(interval)
 
-    async def _check_round(self, checks: list[tuple[PluginInfo, HealthCheck]]) -> dict[str, bool]:
-        database_up = await self._answers(self._ping)
-        failing = set()
-        for info, check in checks:
+    async def _check_round(
+        self,
+        checks: list[tuple[PluginInfo, HealthCheck, HealthScope]],
+        gated: list[RegisteredService],
+    ) -> dict[str, bool]:
+        failing: set[PluginInfo] = set()
+        host_down = False
+        for info, check, scope in checks:
             if not await self._answers(check):
                 failing.add(info)
+                host_down = host_down or scope == "host"
         serving = {
-            service.full_name: database_up and service.plugin not in failing
-            for service in self.services
+            service.full_name: not host_down and service.plugin not in failing for service in gated
         }
-        serving[health.OVERALL] = database_up and not failing
+        serving[health.OVERALL] = not failing
         return serving
-
-    async def _ping(self) -> None:
-        # One ping at a time on a thread of its own: a database that hangs must
-        # neither pile up threads nor take the pool plugins' calls run on.
-        if self._pinging is not None and not self._pinging.done():
-            raise TimeoutError("the previous database ping has not returned")
-        loop = asyncio.get_running_loop()
-        self._pinging = loop.run_in_executor(self._ping_executor, database.ping, self.engine)
-        await asyncio.shield(self._pinging)
 
     async def _answers(self, probe: Callable[[], Awaitable[object]]) -> bool:
         """Whether ``probe()`` finishes without error within a few check intervals."""
@@ -442,15 +427,15 @@ class Host:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._readiness
             self._readiness = None
-        if self.health is not None:
+        if self._servers:
             await self.health.shut_down()
             if drain and self.settings.drain_delay:
                 # Load balancers and Kubernetes need a moment to see NOT_SERVING
                 # and send new calls elsewhere; until then keep serving them.
                 log.info("draining: NOT_SERVING for %ss before stopping", self.settings.drain_delay)
                 await asyncio.sleep(self.settings.drain_delay)
-        if self._server is not None:
-            await self._server.stop(grace)
+        await asyncio.gather(*(server.stop(grace) for server in self._servers))
+        self._servers = []
         if self._metrics_server is not None:
             await asyncio.to_thread(metrics.stop, self._metrics_server)
             self._metrics_server = None
@@ -458,13 +443,12 @@ class Host:
             self._plugins_started = False
             await self.plugins.call_each(
                 "shutdown",
-                engine=self.engine,
-                per_plugin=self._settings_arg,
+                **self._shared_arguments(),
+                per_plugin=self._plugin_arguments,
                 reverse=True,
                 on_error=lambda error: log.error("%s", error),
                 time_limit=self.settings.hook_timeout_seconds,
             )
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        self._ping_executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()

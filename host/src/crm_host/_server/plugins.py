@@ -34,9 +34,14 @@ class PluginInfo:
     name: str
     distribution: str | None = None
     version: str | None = None
+    # Part of crm-host itself (crm_host.builtins): listed only on request,
+    # and its commands are top-level ones.
+    builtin: bool = False
 
     @property
     def label(self) -> str:
+        if self.builtin:
+            return f"built-in plugin '{self.name}'"
         if self.distribution is None:
             return f"plugin '{self.name}'"
         return f"plugin '{self.name}' ({self.distribution} {self.version})"
@@ -100,6 +105,27 @@ def _dependency_order(requires: Mapping[str, list[str]]) -> list[str]:
     return ordered
 
 
+# The hookimpl options pluggy would use to order or wrap implementations.
+# The host calls implementations itself, one plugin at a time in dependency
+# order (declare_requirements), so it could not honour them: they are refused.
+_ORDERING_OPTIONS = ("tryfirst", "trylast", "wrapper", "hookwrapper")
+
+
+def _refuse_ordering_options(callers: Sequence[pluggy.HookCaller], plugin: str) -> None:
+    for caller in callers:
+        for impl in caller.get_hookimpls():
+            if impl.plugin_name != plugin:
+                continue
+            used = [option for option in _ORDERING_OPTIONS if getattr(impl, option)]
+            if used:
+                raise PluginError(
+                    None,
+                    f"hook {caller.name} is marked {', '.join(f'{o}=True' for o in used)}, "
+                    "which crm-host does not support: hooks run once per plugin in "
+                    "dependency order; use declare_requirements to run after another plugin",
+                )
+
+
 class PluginManager:
     """The host's registry of plugins and the only place that talks to pluggy."""
 
@@ -124,10 +150,21 @@ class PluginManager:
             self._pm.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(info, str(exc)) from exc
+        try:
+            _refuse_ordering_options(self._pm.get_hookcallers(plugin) or [], info.name)
+        except PluginError as exc:
+            self._pm.unregister(plugin)
+            raise PluginError(info, exc.cause) from None
         self._infos[info.name] = info
 
-    def load_entrypoints(self, only: Collection[str] | None = None) -> None:
-        """Load the installed plugins, or only those named in ``only``."""
+    def load_entrypoints(
+        self, only: Collection[str] | None = None, failures: list[str] | None = None
+    ) -> None:
+        """Load the installed plugins, or only those named in ``only``.
+
+        With ``failures``, a plugin that cannot be loaded is described there
+        and the others still load; otherwise its PluginError is raised.
+        """
         found: dict[str, EntryPoint] = {}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if ep.name in found and _dist_label(found[ep.name]) != _dist_label(ep):
@@ -146,7 +183,12 @@ class PluginManager:
                 )
             found = {name: ep for name, ep in found.items() if name in only}
         for name in sorted(found):
-            self._load(found[name])
+            try:
+                self._load(found[name])
+            except PluginError as exc:
+                if failures is None:
+                    raise
+                failures.append(str(exc))
 
     def _load(self, ep: EntryPoint) -> None:
         dist = ep.dist
@@ -174,12 +216,12 @@ class PluginManager:
 
         Dependencies come first; otherwise load order is kept.
         """
-        requires: dict[str, list[str]] = {name: [] for name in self._infos}
-        for info, function, argnames in self._impls("declare_requirements"):
+        # The host's own plugins come first; the others keep their load order.
+        names = sorted(self._infos, key=lambda name: not self._infos[name].builtin)
+        requires: dict[str, list[str]] = {name: [] for name in names}
 
-            def require(
-                *, plugins: Sequence[str] = (), host: str | None = None, info: PluginInfo = info
-            ) -> None:
+        def requirer(info: PluginInfo) -> dict[str, Any]:
+            def require(*, plugins: Sequence[str] = (), host: str | None = None) -> None:
                 if host is not None:
                     _check_host_version(info, host, host_version)
                 for name in plugins:
@@ -187,14 +229,9 @@ class PluginManager:
                         raise PluginError(info, f"requires plugin '{name}', which is not loaded")
                     requires[info.name].append(name)
 
-            try:
-                function(**{name: require for name in argnames})
-            except PluginError:
-                raise
-            except Exception as exc:
-                raise PluginError(
-                    info, f"hook declare_requirements raised {describe(exc)}"
-                ) from exc
+            return {"require": require}
+
+        self.call_each_now("declare_requirements", per_plugin=requirer)
         self._rank = {name: rank for rank, name in enumerate(_dependency_order(requires))}
 
     def hook_specs(self) -> dict[str, list[str]]:
@@ -216,6 +253,23 @@ class PluginManager:
         for impl in sorted(impls, key=lambda impl: self._rank.get(impl.plugin_name, -1)):
             names = [*impl.argnames, *impl.kwargnames]
             yield self._infos[impl.plugin_name], impl.function, names
+
+    def call_each_now(
+        self,
+        hook: str,
+        *,
+        per_plugin: Callable[[PluginInfo], Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Call a load-time ``hook`` on each plugin, in order; none may be async."""
+        for info, function, argnames in self._impls(hook):
+            available = {**kwargs, **(per_plugin(info) if per_plugin else {})}
+            try:
+                result = function(**{name: available[name] for name in argnames})
+                if inspect.isawaitable(result):
+                    raise PluginError(info, f"hook {hook} must not be async: it runs at load time")
+            except Exception as exc:
+                raise _attributed(exc, info, hook, None) from exc
 
     async def call_each(
         self,
@@ -249,19 +303,25 @@ class PluginManager:
                     thread = f"crm-{hook}-{info.name}"
                     await _call_bounded(function, arguments, time_limit, thread)
             except Exception as exc:
-                if isinstance(exc, PluginError):
-                    error = exc
-                elif isinstance(exc, _GaveUp):
-                    error = PluginError(
-                        info,
-                        f"hook {hook} did not finish within {time_limit:g}s (hook_timeout_seconds)",
-                    )
-                else:
-                    error = PluginError(info, f"hook {hook} raised {describe(exc)}")
-                    error.__cause__ = exc
+                error = _attributed(exc, info, hook, time_limit)
                 if on_error is None:
                     raise error from error.__cause__
                 on_error(error)
+
+
+def _attributed(
+    exc: Exception, info: PluginInfo, hook: str, time_limit: float | None
+) -> PluginError:
+    """``exc``, raised by ``info``'s ``hook``, as a PluginError naming the plugin."""
+    if isinstance(exc, PluginError):
+        return exc
+    if isinstance(exc, _GaveUp):
+        return PluginError(
+            info, f"hook {hook} did not finish within {time_limit:g}s (hook_timeout_seconds)"
+        )
+    error = PluginError(info, f"hook {hook} raised {describe(exc)}")
+    error.__cause__ = exc
+    return error
 
 
 class _GaveUp(Exception):

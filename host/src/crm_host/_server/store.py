@@ -7,6 +7,7 @@ import collections
 import contextlib
 import logging
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -348,3 +349,23 @@ def _summary(error: BaseException) -> str:
     original = getattr(error, "orig", None)
     text = str(original if original is not None else error) or type(error).__name__
     return text.splitlines()[0]
+
+
+# The PointRead of each statement a plugin reads with Database.read_row, so
+# that it is compiled once. Weak: a statement a plugin drops takes its
+# compiled forms with it.
+_point_reads: weakref.WeakKeyDictionary[Select[*tuple[Any, ...]], PointRead] = (
+    weakref.WeakKeyDictionary()
+)
+_point_reads_lock = threading.Lock()
+
+
+def point_read(statement: Select[*tuple[Any, ...]]) -> PointRead:
+    """The one PointRead of ``statement``."""
+    read = _point_reads.get(statement)
+    if read is None:
+        with _point_reads_lock:
+            read = _point_reads.get(statement)
+            if read is None:
+                read = _point_reads[statement] = PointRead(statement)
+    return read

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -30,12 +29,13 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from crm_host._server import logs
-from crm_host._server.lifecycle import Host, HostError, HostSettings
+from crm_host._server.config import ConfigError, HostSettings, Value
+from crm_host._server.lifecycle import Host, HostError
 from crm_host._server.metrics import parse_address
 from crm_host._server.plugins import PluginError, PluginManager
 
@@ -315,17 +315,28 @@ def supervise(
             asyncio.run(host.prepare_schema())
         finally:
             host.engine.dispose()
-        settings = dataclasses.replace(
-            host.settings, listen=address, reuse_port=True, migrate=False
+        settings = host.settings.model_copy(
+            update={"listen": address, "reuse_port": True, "migrate": False}
         )
         spec = {
-            "settings": dataclasses.asdict(settings),
+            "settings": settings.model_dump(mode="json", exclude={"plugin_settings"})
+            | {"plugin_settings": _plain(settings.plugin_settings)},
             "plugins": None if plugins is None else list(plugins),
             "log_format": log_format,
             "log_level": log_level,
         }
         port = int(address.rpartition(":")[2])
         return asyncio.run(Supervisor(spec, count, host.settings.listen, port).run())
+
+
+def _plain(plugin_settings: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Plugin settings without their sources, to send to a worker as JSON."""
+    return {
+        plugin: {
+            key: value.value if isinstance(value, Value) else value for key, value in values.items()
+        }
+        for plugin, values in plugin_settings.items()
+    }
 
 
 class _WorkerTag(logging.Filter):
@@ -367,8 +378,8 @@ def worker_main(argv: Sequence[str]) -> int:
     try:
         plugins = PluginManager()
         plugins.load_entrypoints(spec["plugins"])
-        run(Host(plugins, HostSettings(**spec["settings"])), control)
-    except (PluginError, HostError) as exc:
+        run(Host(plugins, HostSettings.model_validate(spec["settings"])), control)
+    except (PluginError, HostError, ConfigError) as exc:
         log.error("%s", exc, exc_info=spec["log_level"] == "DEBUG")
         return 1
     return 0

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import CursorResult, Engine, Result, bindparam, delete, select, update
+from sqlalchemy import CursorResult, Result, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ from crm_accounts.validation import (
     validate_new_account,
     validate_new_password,
 )
-from crm_host._server import store as database
+from crm_host import Database
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ RECORD_COLUMNS = (
     Account.update_time,
     Account.version,
 )
-_GET_ACCOUNT = database.PointRead(select(*RECORD_COLUMNS).where(Account.id == bindparam("id")))
+_GET_ACCOUNT = select(*RECORD_COLUMNS).where(Account.id == bindparam("id"))
 
 
 def etag_of(version: int) -> str:
@@ -130,8 +130,11 @@ def _request_digest(name: str, email_canonical: str) -> str:
 class AccountsController:
     """The accounts use cases; all database work runs on worker threads."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher, settings: AccountsSettings) -> None:
-        self._engine = engine
+    def __init__(
+        self, database: Database, hasher: PasswordHasher, settings: AccountsSettings
+    ) -> None:
+        self._database = database
+        self._engine = database.engine
         self._hasher = hasher
         self._settings = settings
         self._page_key: bytes | None = None
@@ -139,12 +142,7 @@ class AccountsController:
 
     async def _run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction on a worker thread."""
-
-        def transaction() -> T:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                return work(session)
-
-        return await asyncio.to_thread(transaction)
+        return await self._database.transaction(work)
 
     # -- create -----------------------------------------------------------------
 
@@ -236,7 +234,7 @@ class AccountsController:
 
     async def get_account(self, account_id: str) -> AccountRecord:
         key = parse_account_id(account_id)
-        row = await _GET_ACCOUNT.first(self._engine, id=key)
+        row = await self._database.read_row(_GET_ACCOUNT, id=key)
         if row is None:
             raise NotFound(key)
         return AccountRecord.of(row)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import logging
 import sys
 from pathlib import Path
 
-from sqlalchemy import Engine
+import click
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.controller import AccountsController
@@ -18,14 +17,15 @@ from crm_accounts.passwords import PasswordHasher
 from crm_accounts.servicer import ADMIN, AccountsServicer
 from crm_accounts.sessions import SessionAuthenticator
 from crm_accounts.settings import INSECURE_TEST_ONLY, AccountsSettings
-from crm_host import hookimpl
+from crm_accounts.validation import FIELD_MAX_BYTES
+from crm_host import AUTHENTICATED, PUBLIC, CommandContext, Database, hookimpl, role
 from crm_host.hookspecs import (
-    PluginSettings,
     RegisterAuthenticator,
     RegisterCommand,
     RegisterRole,
     RegisterSchema,
     RegisterService,
+    RegisterSettings,
 )
 
 logger = logging.getLogger("crm_accounts")
@@ -35,27 +35,32 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Every RPC's access policy, next to the service it belongs to. Self-or-admin
 # checks on "authenticated" methods happen in the servicer.
 POLICIES = {
-    "Authenticate": "public",
-    "GetAccount": "authenticated",
-    "UpdateAccount": "authenticated",
-    "DeleteAccount": "authenticated",
-    "ChangePassword": "authenticated",
-    "RevokeSession": "authenticated",
-    "ListSessions": "authenticated",
-    "RevokeAllSessions": "authenticated",
-    "ListAccounts": f"role:{ADMIN}",
-    "DisableAccount": f"role:{ADMIN}",
-    "EnableAccount": f"role:{ADMIN}",
+    "Authenticate": PUBLIC,
+    "GetAccount": AUTHENTICATED,
+    "UpdateAccount": AUTHENTICATED,
+    "DeleteAccount": AUTHENTICATED,
+    "ChangePassword": AUTHENTICATED,
+    "RevokeSession": AUTHENTICATED,
+    "ListSessions": AUTHENTICATED,
+    "RevokeAllSessions": AUTHENTICATED,
+    "ListAccounts": role(ADMIN),
+    "DisableAccount": role(ADMIN),
+    "EnableAccount": role(ADMIN),
 }
 
 
-def controller_for(engine: Engine, accounts_settings: AccountsSettings) -> AccountsController:
-    if accounts_settings.argon2_profile == INSECURE_TEST_ONLY:
+def controller_for(database: Database, settings: AccountsSettings) -> AccountsController:
+    if settings.argon2_profile == INSECURE_TEST_ONLY:
         logger.warning(
             "argon2_profile=%s makes password hashes cheap to crack; use it for tests only",
             INSECURE_TEST_ONLY,
         )
-    return AccountsController(engine, PasswordHasher(accounts_settings), accounts_settings)
+    return AccountsController(database, PasswordHasher(settings), settings)
+
+
+@hookimpl
+def register_settings(register: RegisterSettings) -> None:
+    register(AccountsSettings)
 
 
 @hookimpl
@@ -64,15 +69,15 @@ def register_schema(register: RegisterSchema) -> None:
 
 
 @hookimpl
-def register_services(register: RegisterService, engine: Engine, settings: PluginSettings) -> None:
-    accounts_settings = AccountsSettings.from_mapping(settings)
-    controller = controller_for(engine, accounts_settings)
-    signup = accounts_settings.allow_signup
+def register_services(
+    register: RegisterService, database: Database, settings: AccountsSettings
+) -> None:
     register(
-        servicer=AccountsServicer(controller),
+        servicer=AccountsServicer(controller_for(database, settings)),
         add_to_server=accounts_pb2_grpc.add_AccountsServiceServicer_to_server,
         descriptor=accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"],
-        policies={**POLICIES, "CreateAccount": "public" if signup else f"role:{ADMIN}"},
+        policies={**POLICIES, "CreateAccount": PUBLIC if settings.allow_signup else role(ADMIN)},
+        field_max_bytes=FIELD_MAX_BYTES,
     )
 
 
@@ -82,23 +87,8 @@ def register_roles(register: RegisterRole) -> None:
 
 
 @hookimpl
-def register_authenticators(register: RegisterAuthenticator, engine: Engine) -> None:
-    register(SessionAuthenticator(engine))
-
-
-@hookimpl
-def register_commands(register: RegisterCommand) -> None:
-    register(
-        "create-admin",
-        help="create an account with the admin role",
-        run=create_admin,
-        configure=_create_admin_arguments,
-    )
-
-
-def _create_admin_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--email", required=True, help="the admin's email address")
-    parser.add_argument("--name", default="Administrator", help="display name (%(default)s)")
+def register_authenticators(register: RegisterAuthenticator, database: Database) -> None:
+    register(SessionAuthenticator(database))
 
 
 def _read_password() -> str:
@@ -106,19 +96,33 @@ def _read_password() -> str:
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if getpass.getpass("Repeat: ") != password:
-            raise SystemExit("crm-host: error: the passwords differ")
+            raise click.ClickException("the passwords differ")
         return password
     return sys.stdin.readline().rstrip("\r\n")
 
 
-async def create_admin(args: argparse.Namespace, engine: Engine, settings: PluginSettings) -> int:
-    controller = controller_for(engine, AccountsSettings.from_mapping(settings))
+@click.command(
+    "create-admin",
+    help="Create an account with the admin role; the password is read from a prompt or stdin.",
+)
+@click.option("--email", required=True, help="the admin's email address")
+@click.option("--name", default="Administrator", show_default=True, help="display name")
+@click.pass_obj
+async def create_admin(context: CommandContext, email: str, name: str) -> int:
+    settings = context.settings
+    assert isinstance(settings, AccountsSettings)
+    controller = controller_for(context.database, settings)
     try:
         account = await controller.create_account(
-            args.name, args.email, _read_password(), roles=frozenset({ADMIN})
+            name, email, _read_password(), roles=frozenset({ADMIN})
         )
     except AccountsError as error:
         print(f"crm-host: error: {error}", file=sys.stderr)
         return 1
-    print(f"created admin account {account.id} ({account.email})")
+    click.echo(f"created admin account {account.id} ({account.email})")
     return 0
+
+
+@hookimpl
+def register_commands(register: RegisterCommand) -> None:
+    register(create_admin)

@@ -14,12 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, delete, insert, literal, select, update
+from sqlalchemy import bindparam, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm_accounts.models import Account, LoginSession, State
-from crm_host._server import store as database
-from crm_host.auth import Principal
+from crm_host import Database, Principal
 
 # last_used_time is written at most this often per session: a write per call
 # would turn every authenticated read into a database write.
@@ -110,7 +109,7 @@ def revoke_all(session: Session, account_id: str, keep: str | None = None) -> No
 
 
 # Every authenticated call runs it: the hottest read there is.
-_RESOLVE = database.PointRead(
+_RESOLVE = (
     select(
         LoginSession.id,
         LoginSession.expire_time,
@@ -127,11 +126,12 @@ _RESOLVE = database.PointRead(
 class SessionAuthenticator:
     """The host's authenticator for accounts' session tokens."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._engine = database.engine
 
     async def __call__(self, token: str) -> Principal | None:
-        found = await _RESOLVE.first(self._engine, token_hash=token_hash(token))
+        found = await self._database.read_row(_RESOLVE, token_hash=token_hash(token))
         now = datetime.now(UTC)
         if found is None or found.expire_time <= now or found.state != State.ACTIVE:
             return None

@@ -20,6 +20,29 @@ EMAIL_MAX_LENGTH = 254
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
 
+# A code point takes at most 4 bytes in UTF-8: the host refuses larger fields
+# before any of the normalization below runs (NFKC can make a string 18
+# times longer, and the policy's rules grow faster than their input).
+_UTF8_MAX = 4
+NAME_MAX_BYTES = NAME_MAX_LENGTH * _UTF8_MAX
+EMAIL_MAX_BYTES = EMAIL_MAX_LENGTH * _UTF8_MAX
+PASSWORD_MAX_BYTES = PASSWORD_MAX_LENGTH * _UTF8_MAX
+
+FIELD_MAX_BYTES = {
+    "CreateAccount": {
+        "name": NAME_MAX_BYTES,
+        "email": EMAIL_MAX_BYTES,
+        "password": PASSWORD_MAX_BYTES,
+    },
+    "UpdateAccount": {"account.name": NAME_MAX_BYTES, "account.email": EMAIL_MAX_BYTES},
+    "ChangePassword": {
+        "current_password": PASSWORD_MAX_BYTES,
+        "new_password": PASSWORD_MAX_BYTES,
+    },
+    "Authenticate": {"email": EMAIL_MAX_BYTES, "password": PASSWORD_MAX_BYTES},
+}
+"""Request fields the accounts service bounds more tightly than the host's default."""
+
 # Cs (surrogates) cannot be encoded as UTF-8; Cc includes NUL, which PostgreSQL rejects.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
 # Format characters and separators that str.strip() keeps; nothing else shows either.

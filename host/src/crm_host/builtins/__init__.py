@@ -1,0 +1,45 @@
+"""The host's own parts, as plugins: they enter through the same hooks as any other.
+
+Health, reflection and the database check are registered by every host
+before the installed plugins; the built-in commands by the command line. They
+are listed by ``crm-host plugins --all``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+
+from crm_host._server.health import Health
+from crm_host._server.plugins import PluginInfo, PluginManager
+from crm_host.builtins.database import DatabaseCheck
+from crm_host.builtins.health import HealthPlugin
+from crm_host.builtins.reflection import ReflectionPlugin
+
+# Each built-in command's module, by its plugin name.
+COMMANDS = {
+    "host.serve": "crm_host.builtins.commands.serve",
+    "host.migrate": "crm_host.builtins.commands.migrate",
+    "host.config": "crm_host.builtins.commands.config",
+    "host.plugins": "crm_host.builtins.commands.plugins",
+    "host.codegen": "crm_host.builtins.commands.codegen",
+    "host.new-plugin": "crm_host.builtins.commands.new_plugin",
+}
+
+
+def add_services(
+    plugins: PluginManager, health: Health, service_names: Callable[[], Iterable[str]]
+) -> None:
+    """Register health, reflection and the database check with ``plugins``."""
+    for plugin, name in (
+        (HealthPlugin(health), "host.health"),
+        (ReflectionPlugin(service_names), "host.reflection"),
+        (DatabaseCheck(), "host.database"),
+    ):
+        plugins.register(plugin, PluginInfo(name, builtin=True))
+
+
+def add_commands(plugins: PluginManager) -> None:
+    """Register the built-in commands with ``plugins``."""
+    for name, module in COMMANDS.items():
+        plugins.register(importlib.import_module(module), PluginInfo(name, builtin=True))
