@@ -2,6 +2,10 @@
 
 They need Node and npm. Where those are missing the test is skipped, unless
 CRM_REQUIRE_NODE is set, as .ci/run does, so CI can never skip them.
+
+Every node test must pass: none skipped, none failed or cancelled, and as many
+passed as `it(...)` declarations in test/*.test.ts, so a test that quietly stops
+running (a skip, a file that no longer loads) fails this one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from pathlib import Path
 import pytest
 
 CLIENT = Path(__file__).parent.parent / "clients" / "typescript"
+# The node test runner's closing summary: "# tests 16", "# pass 16", "# skipped 0", ...
+SUMMARY = re.compile(r"^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$", re.MULTILINE)
+DECLARED = re.compile(r"^\s*it\(", re.MULTILINE)
 
 
 def npm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -30,6 +37,15 @@ def npm(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def declared_tests() -> int:
+    files = (CLIENT / "test").glob("*.test.ts")
+    return sum(len(DECLARED.findall(path.read_text())) for path in files)
+
+
+def node_summary(stdout: str) -> dict[str, int]:
+    return {name: int(count) for name, count in SUMMARY.findall(stdout)}
+
+
 def test_typescript_client() -> None:
     if shutil.which("npm") is None or shutil.which("node") is None:
         if os.environ.get("CRM_REQUIRE_NODE"):
@@ -39,6 +55,9 @@ def test_typescript_client() -> None:
     assert installed.returncode == 0, installed.stderr
     result = npm("test")
     assert result.returncode == 0, result.stdout + result.stderr
-    counts = dict(re.findall(r"^# (pass|fail|skipped) (\d+)$", result.stdout, re.MULTILINE))
-    assert counts["fail"] == "0"
-    assert int(counts["pass"]) >= 15
+    counts = node_summary(result.stdout)
+    declared = declared_tests()
+    assert declared > 0, "no it(...) in clients/typescript/test/*.test.ts"
+    expected = {"tests": declared, "pass": declared}
+    expected |= {"fail": 0, "cancelled": 0, "skipped": 0, "todo": 0}
+    assert {name: counts.get(name) for name in expected} == expected, result.stdout

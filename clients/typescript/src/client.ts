@@ -60,15 +60,24 @@ type Invoke<Res> = (
   callback: grpc.requestCallback<Res>,
 ) => grpc.ClientUnaryCall;
 
-/** Loads the service the way the generated types describe: loadSync with no options. */
+/**
+ * The options the client loads the proto with. src/generated/ is generated with
+ * the matching `--defaults` (scripts/generate.mjs): change both or neither.
+ * Every response field is then present: scalars at their default, repeated
+ * fields as [], unset message fields null.
+ */
+export const LOAD_OPTIONS: protoLoader.Options = { defaults: true };
+
+/** Loads the service the way the generated types describe: loadSync with LOAD_OPTIONS. */
 export function loadAccountsProto(protoPath: string = DEFAULT_PROTO_PATH): ProtoGrpcType {
-  return grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)) as unknown as ProtoGrpcType;
+  return grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, LOAD_OPTIONS)) as unknown as ProtoGrpcType;
 }
 
 /**
  * Wraps every AccountsService RPC in a promise. Failures reject with RpcError.
- * Responses are the generated `__Output` types: fields left at their proto3
- * default are absent (e.g. `nextPageToken` on the last page).
+ * Responses are the generated `__Output` types, every field present (see
+ * LOAD_OPTIONS): `nextPageToken` is '' on the last page, `accounts` [] on an
+ * empty one.
  */
 export class AccountsClient {
   readonly raw: AccountsServiceClient;
@@ -122,8 +131,8 @@ export class AccountsClient {
     let pageToken = '';
     do {
       const page = await this.listAccounts({ ...request, pageToken }, options);
-      yield* page.accounts ?? [];
-      pageToken = page.nextPageToken ?? '';
+      yield* page.accounts;
+      pageToken = page.nextPageToken;
     } while (pageToken !== '');
   }
 

@@ -1,4 +1,4 @@
-export { AccountsClient, DEFAULT_PROTO_PATH, loadAccountsProto, timestampToDate } from './client';
+export { AccountsClient, DEFAULT_PROTO_PATH, LOAD_OPTIONS, loadAccountsProto, timestampToDate } from './client';
 export type { AccountsClientOptions, CallOptions } from './client';
 export { RpcError, decodeStatus, statusDetailsFromMetadata, STATUS_DETAILS_KEY } from './errors';
 export type { ErrorInfo, FieldViolation, StatusDetails } from './errors';

@@ -40,7 +40,7 @@ describe('AccountsService over the wire', () => {
     await createAdmin(host, ADMIN_EMAIL, ADMIN_PASSWORD);
     anonymous = new AccountsClient(host.address, { timeoutMs: 30_000 });
     const login = await anonymous.authenticate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-    admin = anonymous.withToken(login.sessionToken!);
+    admin = anonymous.withToken(login.sessionToken);
   });
 
   after(async () => {
@@ -53,15 +53,15 @@ describe('AccountsService over the wire', () => {
 
   it('creates an account', async () => {
     const created = await anonymous.createAccount({ name: 'Alice Liddell', email: 'alice@example.com', password: ALICE_PASSWORD });
-    assert.match(created.id!, /^[0-9a-f-]{36}$/);
+    assert.match(created.id, /^[0-9a-f-]{36}$/);
     assert.equal(created.name, 'Alice Liddell');
     assert.equal(created.email, 'alice@example.com');
     assert.equal(created.state, AccountState.ACTIVE);
     assert.ok(created.etag);
     assert.ok(Math.abs(timestampToDate(created.createTime)!.getTime() - Date.now()) < 60_000);
-    assert.equal((created as Record<string, unknown>)['password'], undefined);
-    aliceId = created.id!;
-    bobId = (await anonymous.createAccount({ name: 'Bob Builder', email: 'bob@example.com', password: BOB_PASSWORD })).id!;
+    assert.ok(!('password' in created));
+    aliceId = created.id;
+    bobId = (await anonymous.createAccount({ name: 'Bob Builder', email: 'bob@example.com', password: BOB_PASSWORD })).id;
   });
 
   it('INVALID_ARGUMENT carries ErrorInfo and BadRequest field violations', async () => {
@@ -139,9 +139,9 @@ describe('AccountsService over the wire', () => {
     let pages = 0;
     do {
       const page = await admin.listAccounts({ pageSize: 2, pageToken, orderBy: 'create_time' });
-      assert.ok((page.accounts ?? []).length <= 2);
-      seen.push(...(page.accounts ?? []).map((account) => account.email!));
-      pageToken = page.nextPageToken ?? '';
+      assert.ok(page.accounts.length <= 2);
+      seen.push(...page.accounts.map((account) => account.email));
+      pageToken = page.nextPageToken;
       pages += 1;
     } while (pageToken !== '');
     // admin, alice, bob, paged1..3
@@ -149,24 +149,35 @@ describe('AccountsService over the wire', () => {
     assert.deepEqual(seen, [ADMIN_EMAIL, 'alice@example.com', 'bob@example.com', 'paged1@example.com', 'paged2@example.com', 'paged3@example.com']);
 
     const filtered: string[] = [];
-    for await (const account of admin.listAllAccounts({ pageSize: 1, filter: 'name : "paged"' })) filtered.push(account.email!);
+    for await (const account of admin.listAllAccounts({ pageSize: 1, filter: 'name : "paged"' })) filtered.push(account.email);
     assert.deepEqual(filtered.sort(), ['paged1@example.com', 'paged2@example.com', 'paged3@example.com']);
 
     const badToken = await rejection(admin.listAccounts({ pageToken: 'garbage' }), grpc.status.INVALID_ARGUMENT);
     assert.deepEqual(badToken.fieldViolations.map((v) => [v.field, v.reason]), [['page_token', 'PAGE_TOKEN_INVALID']]);
   });
 
+  it('an empty page has every field: accounts [] and nextPageToken "" (strict types, no assertions)', async () => {
+    // Compiled under `strict`: reading these without `!` or `?.` type-checks only
+    // because the generated output types match the client's load options.
+    const page = await admin.listAccounts({ filter: 'name : "nobody by this name"' });
+    assert.equal(page.accounts.length, 0);
+    assert.equal(page.nextPageToken.length, 0);
+    const sessions = await admin.listSessions({ accountId: bobId });
+    const ids: string[] = sessions.sessions.map((session) => session.id);
+    assert.equal(ids.length, 0);
+  });
+
   it('updates with an etag; a stale etag gives ABORTED', async () => {
     const before = await alice.getAccount({ id: aliceId });
     const updated = await alice.updateAccount({
-      account: { id: aliceId, name: 'Alice Pleasance Liddell', etag: before.etag! },
+      account: { id: aliceId, name: 'Alice Pleasance Liddell', etag: before.etag },
       updateMask: { paths: ['name'] },
     });
     assert.equal(updated.name, 'Alice Pleasance Liddell');
     assert.notEqual(updated.etag, before.etag);
 
     const error = await rejection(
-      alice.updateAccount({ account: { id: aliceId, name: 'Stale Write', etag: before.etag! }, updateMask: { paths: ['name'] } }),
+      alice.updateAccount({ account: { id: aliceId, name: 'Stale Write', etag: before.etag }, updateMask: { paths: ['name'] } }),
       grpc.status.ABORTED,
     );
     assert.equal(error.reason, 'ETAG_MISMATCH');
@@ -181,21 +192,21 @@ describe('AccountsService over the wire', () => {
   });
 
   it('lists and revokes sessions', async () => {
-    const second = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken!);
-    const third = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken!);
+    const second = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken);
+    const third = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken);
     const sessions = await alice.listSessions({ accountId: aliceId });
-    assert.equal(sessions.sessions?.length, 3);
+    assert.equal(sessions.sessions.length, 3);
 
     await second.revokeSession(); // logout: its own session
     await rejection(second.getAccount({ id: aliceId }), grpc.status.UNAUTHENTICATED);
     const gone = await rejection(alice.revokeSession({ sessionId: '00000000-0000-4000-8000-000000000000' }), grpc.status.NOT_FOUND);
     assert.equal(gone.reason, 'SESSION_NOT_FOUND');
-    assert.equal((await alice.listSessions({ accountId: aliceId })).sessions?.length, 2);
+    assert.equal((await alice.listSessions({ accountId: aliceId })).sessions.length, 2);
     await third.getAccount({ id: aliceId });
   });
 
   it('changes the password, ending the other sessions', async () => {
-    const other = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken!);
+    const other = anonymous.withToken((await anonymous.authenticate({ email: 'alice@example.com', password: ALICE_PASSWORD })).sessionToken);
 
     const wrong = await rejection(
       alice.changePassword({ id: aliceId, currentPassword: 'not the password', newPassword: ALICE_NEW_PASSWORD }),
@@ -232,7 +243,7 @@ describe('AccountsService over the wire', () => {
   });
 
   it('deletes an account; then NOT_FOUND', async () => {
-    const bob = anonymous.withToken((await anonymous.authenticate({ email: 'bob@example.com', password: BOB_PASSWORD })).sessionToken!);
+    const bob = anonymous.withToken((await anonymous.authenticate({ email: 'bob@example.com', password: BOB_PASSWORD })).sessionToken);
     await rejection(bob.deleteAccount({ id: aliceId }), grpc.status.PERMISSION_DENIED);
     await alice.deleteAccount({ id: aliceId });
     await rejection(alice.getAccount({ id: aliceId }), grpc.status.UNAUTHENTICATED); // its sessions went with it

@@ -71,30 +71,30 @@ export interface Account__Output {
   /**
    * Output only. Server-assigned random UUID.
    */
-  'id'?: (string);
+  'id': (string);
   /**
    * Display name: 1 to 200 characters, trimmed.
    */
-  'name'?: (string);
+  'name': (string);
   /**
    * Email address, unique regardless of letter case; stored normalized.
    */
-  'email'?: (string);
+  'email': (string);
   /**
    * Output only. Changed only by DisableAccount and EnableAccount.
    */
-  'state'?: (_accounts_v1_Account_State__Output);
+  'state': (_accounts_v1_Account_State__Output);
   /**
    * Output only.
    */
-  'createTime'?: (_google_protobuf_Timestamp__Output);
+  'createTime': (_google_protobuf_Timestamp__Output | null);
   /**
    * Output only. Changes with name, email or state.
    */
-  'updateTime'?: (_google_protobuf_Timestamp__Output);
+  'updateTime': (_google_protobuf_Timestamp__Output | null);
   /**
    * Output only. Changes whenever name, email or state changes; send it back
    * in UpdateAccount to fail with ABORTED instead of overwriting a newer change.
    */
-  'etag'?: (string);
+  'etag': (string);
 }

@@ -10,9 +10,9 @@ export interface AuthenticateRequest {
 }
 
 export interface AuthenticateRequest__Output {
-  'email'?: (string);
+  'email': (string);
   /**
    * Input only.
    */
-  'password'?: (string);
+  'password': (string);
 }

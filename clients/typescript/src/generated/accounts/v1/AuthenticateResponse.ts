@@ -13,10 +13,10 @@ export interface AuthenticateResponse {
 }
 
 export interface AuthenticateResponse__Output {
-  'account'?: (_accounts_v1_Account__Output);
+  'account': (_accounts_v1_Account__Output | null);
   /**
    * Send as `authorization: Bearer <session_token>` metadata. Shown only here.
    */
-  'sessionToken'?: (string);
-  'session'?: (_accounts_v1_Session__Output);
+  'sessionToken': (string);
+  'session': (_accounts_v1_Session__Output | null);
 }

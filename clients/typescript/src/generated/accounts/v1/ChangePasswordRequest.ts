@@ -14,13 +14,13 @@ export interface ChangePasswordRequest {
 }
 
 export interface ChangePasswordRequest__Output {
-  'id'?: (string);
+  'id': (string);
   /**
    * Input only.
    */
-  'currentPassword'?: (string);
+  'currentPassword': (string);
   /**
    * Input only. Same rules as CreateAccountRequest.password.
    */
-  'newPassword'?: (string);
+  'newPassword': (string);
 }

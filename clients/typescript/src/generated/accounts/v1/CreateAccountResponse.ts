@@ -20,11 +20,11 @@ export interface CreateAccountResponse {
  * The created account: the fields of Account under the same numbers.
  */
 export interface CreateAccountResponse__Output {
-  'id'?: (string);
-  'name'?: (string);
-  'email'?: (string);
-  'state'?: (_accounts_v1_Account_State__Output);
-  'createTime'?: (_google_protobuf_Timestamp__Output);
-  'updateTime'?: (_google_protobuf_Timestamp__Output);
-  'etag'?: (string);
+  'id': (string);
+  'name': (string);
+  'email': (string);
+  'state': (_accounts_v1_Account_State__Output);
+  'createTime': (_google_protobuf_Timestamp__Output | null);
+  'updateTime': (_google_protobuf_Timestamp__Output | null);
+  'etag': (string);
 }

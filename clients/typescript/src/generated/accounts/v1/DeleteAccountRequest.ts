@@ -6,5 +6,5 @@ export interface DeleteAccountRequest {
 }
 
 export interface DeleteAccountRequest__Output {
-  'id'?: (string);
+  'id': (string);
 }

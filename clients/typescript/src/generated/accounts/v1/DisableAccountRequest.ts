@@ -6,5 +6,5 @@ export interface DisableAccountRequest {
 }
 
 export interface DisableAccountRequest__Output {
-  'id'?: (string);
+  'id': (string);
 }

@@ -6,5 +6,5 @@ export interface EnableAccountRequest {
 }
 
 export interface EnableAccountRequest__Output {
-  'id'?: (string);
+  'id': (string);
 }

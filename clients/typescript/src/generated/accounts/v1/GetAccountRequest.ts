@@ -12,5 +12,5 @@ export interface GetAccountRequest__Output {
   /**
    * The account's id (a UUID).
    */
-  'id'?: (string);
+  'id': (string);
 }

@@ -11,9 +11,9 @@ export interface ListAccountsResponse {
 }
 
 export interface ListAccountsResponse__Output {
-  'accounts'?: (_accounts_v1_Account__Output)[];
+  'accounts': (_accounts_v1_Account__Output)[];
   /**
    * Empty on the last page.
    */
-  'nextPageToken'?: (string);
+  'nextPageToken': (string);
 }

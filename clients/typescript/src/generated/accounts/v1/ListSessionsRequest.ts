@@ -6,5 +6,5 @@ export interface ListSessionsRequest {
 }
 
 export interface ListSessionsRequest__Output {
-  'accountId'?: (string);
+  'accountId': (string);
 }

@@ -7,5 +7,5 @@ export interface ListSessionsResponse {
 }
 
 export interface ListSessionsResponse__Output {
-  'sessions'?: (_accounts_v1_Session__Output)[];
+  'sessions': (_accounts_v1_Session__Output)[];
 }

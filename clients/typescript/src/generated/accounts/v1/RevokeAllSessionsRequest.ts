@@ -6,5 +6,5 @@ export interface RevokeAllSessionsRequest {
 }
 
 export interface RevokeAllSessionsRequest__Output {
-  'accountId'?: (string);
+  'accountId': (string);
 }

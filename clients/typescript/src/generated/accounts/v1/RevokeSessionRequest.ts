@@ -12,5 +12,5 @@ export interface RevokeSessionRequest__Output {
   /**
    * Empty: the session the call is made with.
    */
-  'sessionId'?: (string);
+  'sessionId': (string);
 }

@@ -25,15 +25,15 @@ export interface Session {
  * hash is stored.
  */
 export interface Session__Output {
-  'id'?: (string);
-  'accountId'?: (string);
-  'createTime'?: (_google_protobuf_Timestamp__Output);
+  'id': (string);
+  'accountId': (string);
+  'createTime': (_google_protobuf_Timestamp__Output | null);
   /**
    * The session ends at this time whatever happens (absolute expiry).
    */
-  'expireTime'?: (_google_protobuf_Timestamp__Output);
+  'expireTime': (_google_protobuf_Timestamp__Output | null);
   /**
    * Approximate: updated at most once a minute.
    */
-  'lastUsedTime'?: (_google_protobuf_Timestamp__Output);
+  'lastUsedTime': (_google_protobuf_Timestamp__Output | null);
 }

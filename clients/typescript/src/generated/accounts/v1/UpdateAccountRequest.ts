@@ -21,10 +21,10 @@ export interface UpdateAccountRequest__Output {
    * The account to change, identified by id. Set etag to make the update
    * conditional on the account being unchanged.
    */
-  'account'?: (_accounts_v1_Account__Output);
+  'account': (_accounts_v1_Account__Output | null);
   /**
    * Fields to change: `name`, `email`, or `*` for both. Empty means every
    * updatable field that is set in `account`.
    */
-  'updateMask'?: (_google_protobuf_FieldMask__Output);
+  'updateMask': (_google_protobuf_FieldMask__Output | null);
 }

@@ -6,5 +6,5 @@ export interface FieldMask {
 }
 
 export interface FieldMask__Output {
-  'paths'?: (string)[];
+  'paths': (string)[];
 }
