@@ -79,7 +79,6 @@ def test_each_client_really_comes_from_its_own_address(scenario: dict[str, Any])
     assert len(scenario["sources"]) == 10
 
 
-@pytest.mark.xfail(reason="issue 11: percent-encoded IPv6 peers are counted per address")
 def test_a_slash_64_gets_login_max_failures_password_checks_in_all(
     scenario: dict[str, Any],
 ) -> None:
