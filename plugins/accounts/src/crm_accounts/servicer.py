@@ -29,6 +29,7 @@ from crm_accounts.errors import (
 from crm_accounts.ids import parse_account_id
 from crm_accounts.models import State
 from crm_accounts.sessions import SessionRecord
+from crm_host._server.peers import parse_peer  # TODO(public-api)
 from crm_host.auth import Principal, principal
 from crm_host.errors import ServiceError
 
@@ -101,10 +102,14 @@ def acting_on(context: object, account_id: str, field: str = "id") -> tuple[Prin
 
 
 def _peer_address(context: grpc.aio.ServicerContext) -> str:
-    # "ipv4:127.0.0.1:54321" or "ipv6:[::1]:54321": drop the scheme and the
-    # port, which changes per connection.
-    address = str(context.peer()).rsplit(":", 1)[0]
-    return address.split(":", 1)[1] if address.startswith(("ipv4:", "ipv6:")) else address
+    """What throttling counts the caller under: its IP, without the per-connection port.
+
+    throttle.peer_bucket widens an IPv6 address to its /64; only canonical IP
+    text lets it see one. A unix socket client keeps its scheme, so that its
+    (usually empty) path cannot pass for any other peer's key.
+    """
+    peer = parse_peer(str(context.peer()))
+    return f"unix:{peer.address}" if peer.kind == "unix" else peer.address
 
 
 def session_message(record: SessionRecord) -> accounts_pb2.Session:
