@@ -13,7 +13,15 @@ from typing import Any, TypeVar, cast
 
 import pluggy
 
-from crm_host.auth import AUTHENTICATED, PUBLIC, Authenticator, Principal, principal, role
+from crm_host.auth import (
+    AUTHENTICATED,
+    PUBLIC,
+    Authenticator,
+    Principal,
+    client_address,
+    principal,
+    role,
+)
 from crm_host.commands import CommandContext
 from crm_host.database import Database
 from crm_host.errors import HOST_DOMAIN, FieldViolation, ServiceError, shown
@@ -42,6 +50,7 @@ __all__ = [
     "Principal",
     "ServiceError",
     "__version__",
+    "client_address",
     "hookimpl",
     "principal",
     "role",

@@ -20,7 +20,17 @@ import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-__all__ = ["AUTHENTICATED", "PUBLIC", "Authenticator", "Principal", "principal", "role"]
+from crm_host._server.peers import parse_peer
+
+__all__ = [
+    "AUTHENTICATED",
+    "PUBLIC",
+    "Authenticator",
+    "Principal",
+    "client_address",
+    "principal",
+    "role",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,19 @@ def principal(context: object) -> Principal | None:
     Call it from the handler (or code it calls) while the RPC runs.
     """
     return _current.get()
+
+
+def client_address(context: object) -> str:
+    """Where the RPC that ``context`` belongs to comes from, for counting callers.
+
+    The canonical IP address of the client (``192.0.2.1``, ``2001:db8::1``;
+    an IPv4-mapped IPv6 address is its IPv4 address), ``unix:<path>`` for a
+    unix socket client, or grpc's own text for anything else. Use it, not
+    ``context.peer()``, whose text differs by encoding and includes the port.
+    """
+    peer_text = getattr(context, "peer", None)
+    peer = parse_peer(str(peer_text()) if callable(peer_text) else "")
+    return f"unix:{peer.address}" if peer.kind == "unix" else peer.address
 
 
 def act_as(caller: Principal | None) -> contextvars.Token[Principal | None]:

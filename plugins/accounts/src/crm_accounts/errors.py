@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from crm_host.errors import FieldViolation
+from crm_host import FieldViolation
 
 __all__ = [
     "AccountsError",

@@ -29,9 +29,7 @@ from crm_accounts.errors import (
 from crm_accounts.ids import parse_account_id
 from crm_accounts.models import State
 from crm_accounts.sessions import SessionRecord
-from crm_host._server.peers import parse_peer  # TODO(public-api)
-from crm_host.auth import Principal, principal
-from crm_host.errors import ServiceError
+from crm_host import Principal, ServiceError, client_address, principal
 
 DOMAIN = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
 
@@ -99,17 +97,6 @@ def acting_on(context: object, account_id: str, field: str = "id") -> tuple[Prin
     if key != caller.account_id and not caller.has_role(ADMIN):
         raise PermissionDenied
     return caller, key
-
-
-def _peer_address(context: grpc.aio.ServicerContext) -> str:
-    """What throttling counts the caller under: its IP, without the per-connection port.
-
-    throttle.peer_bucket widens an IPv6 address to its /64; only canonical IP
-    text lets it see one. A unix socket client keeps its scheme, so that its
-    (usually empty) path cannot pass for any other peer's key.
-    """
-    peer = parse_peer(str(context.peer()))
-    return f"unix:{peer.address}" if peer.kind == "unix" else peer.address
 
 
 def session_message(record: SessionRecord) -> accounts_pb2.Session:
@@ -264,7 +251,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
             key,
             request.current_password,
             request.new_password,
-            peer=_peer_address(context),
+            peer=client_address(context),
             # The caller keeps the session it changed its password with.
             keep_session=caller.credential_id if own else None,
         )
@@ -275,7 +262,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
         self, request: accounts_pb2.AuthenticateRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.AuthenticateResponse:
         account, token, session = await self._controller.authenticate(
-            request.email, request.password, _peer_address(context)
+            request.email, request.password, client_address(context)
         )
         return accounts_pb2.AuthenticateResponse(
             account=account_message(account, accounts_pb2.Account),
