@@ -19,23 +19,31 @@ from grpc_status import rpc_status
 
 HOST_DOMAIN = "crm-host"
 
-# What an error may carry, so that its trailers stay well within the header
-# limits grpc clients apply (8 KiB soft, 16 KiB hard: beyond them a client
-# sees RESOURCE_EXHAUSTED and loses the details), whatever a request echoes.
+# What an error may carry, so that its trailers stay within the header limit
+# grpc clients apply (8 KiB by default; beyond it a client sees
+# RESOURCE_EXHAUSTED and loses the details), whatever a request echoes. The
+# message travels percent-encoded (up to 3 bytes per UTF-8 byte), the details
+# in base64 (4 bytes per 3).
 MAX_MESSAGE = 512
+MAX_MESSAGE_BYTES = 1024
 MAX_FIELD_PATH = 100
 MAX_DESCRIPTION = 200
 MAX_METADATA_VALUE = 200
 MAX_METADATA_ENTRIES = 16
 MAX_VIOLATIONS = 20
+MAX_DETAILS_BYTES = 3 * 1024
 ELLIPSIS = "..."
 
 
-def truncated(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
+def truncated(text: str, limit: int, limit_bytes: int | None = None) -> str:
+    """``text`` cut to ``limit`` characters (and ``limit_bytes`` of UTF-8), marked ``...``."""
+    cut = text if len(text) <= limit else text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
+    if limit_bytes is None or len(cut.encode("utf-8", "surrogatepass")) <= limit_bytes:
+        return cut
+    # The longest prefix that fits; a code point cut in half is dropped.
+    room = max(0, limit_bytes - len(ELLIPSIS))
+    prefix = cut.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    return prefix.removesuffix(ELLIPSIS) + ELLIPSIS
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -83,28 +91,43 @@ class ServiceError(Exception):
     def to_status(self) -> grpc.Status:
         """The grpc status with its rich details, as ``context.abort`` takes it.
 
-        Every text is cut to its bound (see MAX_*), however long it was made.
+        Every text is cut to its bound (see MAX_*), however long it was made,
+        and field violations, then metadata entries, are left out from the
+        end while the details would exceed MAX_DETAILS_BYTES.
         """
-        metadata = {
-            truncated(key, MAX_FIELD_PATH): truncated(value, MAX_METADATA_VALUE)
+        metadata = [
+            (truncated(key, MAX_FIELD_PATH), truncated(value, MAX_METADATA_VALUE))
             for key, value in list(self.metadata.items())[:MAX_METADATA_ENTRIES]
-        }
-        details = [
-            error_details_pb2.ErrorInfo(reason=self.reason, domain=self.domain, metadata=metadata)
         ]
-        if self.field_violations:
-            details.append(
-                error_details_pb2.BadRequest(
-                    field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field=truncated(v.field, MAX_FIELD_PATH),
-                            description=truncated(v.description, MAX_DESCRIPTION),
-                            reason=v.reason,
-                        )
-                        for v in self.field_violations[:MAX_VIOLATIONS]
-                    ]
-                )
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(
+                field=truncated(v.field, MAX_FIELD_PATH),
+                description=truncated(v.description, MAX_DESCRIPTION),
+                reason=v.reason,
             )
+            for v in self.field_violations[:MAX_VIOLATIONS]
+        ]
+        status = self._status(metadata, violations)
+        while status.ByteSize() > MAX_DETAILS_BYTES and (violations[1:] or metadata):
+            if violations[1:]:
+                violations.pop()
+            else:
+                metadata.pop()
+            status = self._status(metadata, violations)
+        return rpc_status.to_status(status)
+
+    def _status(
+        self,
+        metadata: list[tuple[str, str]],
+        violations: list[error_details_pb2.BadRequest.FieldViolation],
+    ) -> status_pb2.Status:
+        details = [
+            error_details_pb2.ErrorInfo(
+                reason=self.reason, domain=self.domain, metadata=dict(metadata)
+            )
+        ]
+        if violations:
+            details.append(error_details_pb2.BadRequest(field_violations=violations))
         if self.retry_delay is not None:
             delay = duration_pb2.Duration()
             delay.FromNanoseconds(int(self.retry_delay * 1e9))
@@ -114,10 +137,11 @@ class ServiceError(Exception):
             wrapper = any_pb2.Any()
             wrapper.Pack(detail)
             packed.append(wrapper)
-        status = status_pb2.Status(
-            code=self.code.value[0], message=truncated(self.message, MAX_MESSAGE), details=packed
+        return status_pb2.Status(
+            code=self.code.value[0],
+            message=truncated(self.message, MAX_MESSAGE, MAX_MESSAGE_BYTES),
+            details=packed,
         )
-        return rpc_status.to_status(status)
 
 
 INTERNAL = ServiceError(
