@@ -13,29 +13,31 @@ from crm_host.hookspecs import PROJECT_NAME, RegisterRole
 marker = pluggy.HookimplMarker(PROJECT_NAME)
 
 
-@pytest.mark.parametrize(
-    "options",
-    [{"tryfirst": True}, {"trylast": True}, {"wrapper": True}, {"hookwrapper": True}],
-)
-def test_ordering_options_are_refused_naming_the_plugin_and_hook(options: dict[str, bool]) -> None:
-    wrapping = options.get("wrapper") or options.get("hookwrapper")
+MARKED = {
+    "tryfirst": marker(tryfirst=True),
+    "trylast": marker(trylast=True),
+    "wrapper": marker(wrapper=True),
+    "hookwrapper": marker(hookwrapper=True),
+}
+
+
+@pytest.mark.parametrize("option", MARKED)
+def test_ordering_options_are_refused_naming_the_plugin_and_hook(option: str) -> None:
+    mark = MARKED[option]
+
+    class Wrapping:
+        @mark
+        def register_roles(self, register: RegisterRole) -> Iterator[None]:
+            yield
 
     class Ordered:
-        if wrapping:
+        @mark
+        def register_roles(self, register: RegisterRole) -> None:
+            register("auditor", "reads the audit log")
 
-            @marker(**options)
-            def register_roles(self, register: RegisterRole) -> Iterator[None]:
-                yield
-
-        else:
-
-            @marker(**options)
-            def register_roles(self, register: RegisterRole) -> None:
-                register("auditor", "reads the audit log")
-
-    [option] = options
+    plugin = Wrapping() if option in ("wrapper", "hookwrapper") else Ordered()
     with pytest.raises(PluginError) as refused:
-        PluginManager().register(Ordered(), "ordered")
+        PluginManager().register(plugin, "ordered")
     assert str(refused.value) == (
         f"plugin 'ordered': hook register_roles is marked {option}=True, which crm-host does "
         "not support: hooks run once per plugin in dependency order; use "
