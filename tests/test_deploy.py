@@ -45,6 +45,7 @@ DOCUMENTED_OPTIONS = frozenset(
         "grace",
         "drain_delay",
         "metrics_listen",
+        "health_listen",
         "log_format",
         "max_connection_age_seconds",
         "max_connection_age_grace_seconds",
@@ -241,12 +242,14 @@ def test_deployment_runs_three_replicas_of_serve_with_the_config() -> None:
     assert "host.serve" in COMMANDS
 
 
-def test_probe_ports_are_the_container_port_and_the_listen_port() -> None:
+def test_probes_ask_the_plaintext_health_port() -> None:
     parsed = config()
     assert grpc_port() == port_of(parsed["listen"]) == 50051
+    [health] = [p["containerPort"] for p in server_container()["ports"] if p["name"] == "health"]
+    assert health == port_of(parsed["health_listen"]) == 8081
     for name, probe in probes().items():
         # gRPC probes take a port number; a named port is rejected by the API server.
-        assert probe["grpc"]["port"] == grpc_port(), name
+        assert probe["grpc"]["port"] == health, name
     [metrics] = [p["containerPort"] for p in server_container()["ports"] if p["name"] == "metrics"]
     assert metrics == port_of(parsed["metrics_listen"])
 
@@ -379,7 +382,11 @@ def test_dockerfile_exposes_the_ports_and_runs_serve_with_the_config() -> None:
     stage = dict(final_stage())
     parsed = config()
     exposed = {int(port.split("/")[0]) for port in stage["EXPOSE"].split()}
-    assert exposed >= {port_of(parsed["listen"]), port_of(parsed["metrics_listen"]), 50051, 9090}
+    assert exposed >= {
+        port_of(parsed["listen"]),
+        port_of(parsed["metrics_listen"]),
+        port_of(parsed["health_listen"]),
+    }
     assert yaml.safe_load(stage["ENTRYPOINT"]) == ["crm-host"]
     assert yaml.safe_load(stage["CMD"]) == server_container()["args"]
     scripts = tomllib.loads((ROOT / "host/pyproject.toml").read_text())["project"]["scripts"]
@@ -436,12 +443,15 @@ async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
     database_url: str, tmp_path: Path
 ) -> None:
     """The Job's command, then the Deployment's, as the pods would run them."""
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port, health_port = _free_port(), _free_port(), _free_port()
     text, listens = re.subn(r'(?m)^listen = ".*"$', f'listen = "127.0.0.1:{port}"', config_text())
     text, metrics = re.subn(
         r'(?m)^metrics_listen = ".*"$', f'metrics_listen = "127.0.0.1:{metrics_port}"', text
     )
-    assert listens == metrics == 1
+    text, healths = re.subn(
+        r'(?m)^health_listen = ".*"$', f'health_listen = "127.0.0.1:{health_port}"', text
+    )
+    assert listens == metrics == healths == 1
     path = tmp_path / "config.toml"
     path.write_text(text)
     env = {"CRM_DATABASE_URL": database_url}
@@ -463,8 +473,10 @@ async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
                 except grpc.aio.AioRpcError:
                     pass
                 await asyncio.sleep(0.1)
-            for name, probe in probes().items():
-                assert await _status(channel, probe_service(probe)) == SERVING, name
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{health_port}") as probe_channel:
+                for name, probe in probes().items():
+                    status = await _status(probe_channel, probe_service(probe))
+                    assert status == SERVING, name
 
             assert await asyncio.to_thread(_metrics_status, metrics_port) == 200, serve.output
 
