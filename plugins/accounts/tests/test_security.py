@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +24,20 @@ import grpc
 import grpc.aio
 import pytest
 import sqlalchemy
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy.engine import make_url
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from crm_accounts.passwords import PasswordHasher
+from crm_accounts.settings import AccountsSettings
+from crm_accounts.validation import canonical_email
 from crm_host.testing import TestHost, start_test_host, stop_test_host
 
 Code = grpc.StatusCode
@@ -263,3 +275,231 @@ async def test_parallel_identical_retries_share_one_check(start_accounts: StartA
         Code.RESOURCE_EXHAUSTED,
         "TOO_MANY_LOGIN_ATTEMPTS",
     )
+
+
+# -- 2. Look-alike addresses are one address (NFKC plus casefold) ------------------
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["ａｄｍｉｎ@example.com", "ＡＤＭＩＮ@example.com", "ａdmin@example.com"],
+    ids=["fullwidth", "fullwidth-capitals", "one-fullwidth-letter"],
+)
+async def test_a_fullwidth_look_alike_is_refused_and_signs_in_to_the_account(
+    start_accounts: StartAccounts, look_alike: str
+) -> None:
+    client = await start_accounts()
+    admin = await client.create("admin@example.com")
+    duplicate = await refusal(client.create(look_alike, "another passphrase entirely"))
+    assert (duplicate.code, duplicate.reason) == (Code.ALREADY_EXISTS, "EMAIL_ALREADY_EXISTS")
+    assert (await client.authenticate(look_alike)).account.id == admin.id
+
+
+async def test_the_ascii_address_is_refused_beside_a_fullwidth_one(
+    start_accounts: StartAccounts, database_url: str
+) -> None:
+    client = await start_accounts()
+    fullwidth = await client.create("ａｄｍｉｎ@example.com")
+    assert fullwidth.email == "ａｄｍｉｎ@example.com"  # shown as registered
+    duplicate = await refusal(client.create("Admin@Example.com", "another passphrase entirely"))
+    assert (duplicate.code, duplicate.reason) == (Code.ALREADY_EXISTS, "EMAIL_ALREADY_EXISTS")
+    assert (await client.authenticate("admin@example.com")).account.id == fullwidth.id
+    assert query(database_url, "SELECT email_canonical FROM accounts") == [("admin@example.com",)]
+
+
+def test_the_canonical_key_of_a_key_is_the_key() -> None:
+    # Every assigned letter and compatibility form lies below U+30000.
+    for code_point in range(0x30000):
+        if 0xD800 <= code_point <= 0xDFFF:
+            continue
+        key = canonical_email(f"{chr(code_point)}x@example.com")
+        assert canonical_email(key) == key, hex(code_point)
+
+
+def migrate_accounts_to(url: str, destination: str) -> None:
+    """Migrate the accounts schema in ``url`` to revision ``destination``, as the host does."""
+    config = Config()
+    config.set_main_option("script_location", str(crm_accounts.plugin.MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+
+    def steps(revision: Any, _context: MigrationContext) -> Any:
+        return script._upgrade_revs(destination, revision)
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with (
+            engine.begin() as connection,
+            EnvironmentContext(config, script, fn=steps, destination_rev=destination) as env,
+        ):
+            env.configure(
+                connection=connection,
+                version_table="alembic_version_accounts",
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
+            with env.begin_transaction():
+                env.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def key_at_0002(email: str) -> str:
+    """email_canonical as revision 0002's code stored it: NFC plus casefold."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email).casefold())
+
+
+def crm_host_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crm_host", *args, "--plugins", "accounts"],
+        env={**os.environ, "CRM_ACCOUNTS__ARGON2_PROFILE": "insecure-test-only"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+# (name, email, password) in order of creation; "*" marks collisions under NFKC.
+LEGACY_ACCOUNTS = [
+    ("fullwidth", "ａｄｍｉｎ@example.com", "fullwidth passphrase one"),  # * with ascii
+    ("ascii", "admin@example.com", "ascii passphrase two"),
+    ("mixed", "ａdmin@example.com", "mixed passphrase three"),  # * with ascii
+    ("file", "ｆｉｌｅ@example.com", "file passphrase four"),
+    ("file again", "ｆile@example.com", "file passphrase five"),  # * with file
+    ("bob", "ｂｏｂ@example.com", "bob passphrase six"),  # rekeyed, no collision
+    ("carol", "carol@example.com", "carol passphrase seven"),  # untouched
+]
+
+
+async def insert_legacy_accounts(url: str) -> dict[str, tuple[str, str, str]]:
+    """LEGACY_ACCOUNTS as rows of a 0002 schema: name -> (id, email, password hash)."""
+    hasher = PasswordHasher(AccountsSettings.model_validate(CHEAP))
+    created = datetime(2026, 1, 1)
+    rows = {
+        name: (str(uuid.uuid4()), email, await hasher.hash(password))
+        for name, email, password in LEGACY_ACCOUNTS
+    }
+    insert = sqlalchemy.text(
+        "INSERT INTO accounts (id, name, name_folded, email, email_canonical, password_hash, "
+        "state, version, create_time, update_time) VALUES (:id, :name, :folded, :email, "
+        ":canonical, :hash, 'ACTIVE', 1, :created, :updated)"
+    )
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for n, (name, (account_id, email, password_hash)) in enumerate(rows.items()):
+                time = created + timedelta(minutes=n)
+                connection.execute(
+                    insert,
+                    {
+                        "id": account_id,
+                        "name": name,
+                        "folded": name.casefold(),
+                        "email": email,
+                        "canonical": key_at_0002(email),
+                        "hash": password_hash,
+                        "created": time,
+                        "updated": time,
+                    },
+                )
+    finally:
+        engine.dispose()
+    return rows
+
+
+async def test_revision_0003_rekeys_with_nfkc_and_reports_every_collision(
+    database_url: str,
+) -> None:
+    migrate_accounts_to(database_url, "0002")
+    rows = await insert_legacy_accounts(database_url)
+    ids = {name: account_id for name, (account_id, _, _) in rows.items()}
+
+    # Offline SQL cannot rekey existing rows: it says so instead of skipping them.
+    offline = crm_host_cli("migrate", "--sql", "--database-url", database_url)
+    assert offline.returncode == 1
+    assert "cannot be written as SQL for a database that has accounts" in offline.stderr
+
+    migrated = crm_host_cli("migrate", "--database-url", database_url)
+    assert migrated.returncode == 0, migrated.stderr
+    warnings = [line for line in migrated.stderr.splitlines() if "email collision" in line]
+    assert len(warnings) == 3, migrated.stderr
+    for collided, kept in [("fullwidth", "ascii"), ("mixed", "ascii"), ("file again", "file")]:
+        [line] = [w for w in warnings if f"account {ids[collided]} has" in w]
+        assert "WARNING" in line
+        assert f"as account {ids[kept]}, which keeps it" in line
+    for _, (_, _, password_hash) in rows.items():
+        assert password_hash not in migrated.stderr
+    assert "$argon2" not in migrated.stderr
+    for _, _, password in LEGACY_ACCOUNTS:
+        assert password not in migrated.stderr
+
+    # Nothing lost: every row, its address and its hash; only the keys changed.
+    stored = {
+        row[0]: row[1:]
+        for row in query(
+            database_url, "SELECT id, email, email_canonical, password_hash FROM accounts"
+        )
+    }
+    assert stored == {
+        ids["fullwidth"]: (
+            "ａｄｍｉｎ@example.com",
+            "collided:ａｄｍｉｎ@example.com",
+            rows["fullwidth"][2],
+        ),
+        ids["ascii"]: ("admin@example.com", "admin@example.com", rows["ascii"][2]),
+        ids["mixed"]: ("ａdmin@example.com", "collided:ａdmin@example.com", rows["mixed"][2]),
+        ids["file"]: ("ｆｉｌｅ@example.com", "file@example.com", rows["file"][2]),
+        ids["file again"]: (
+            "ｆile@example.com",
+            "collided:ｆile@example.com",
+            rows["file again"][2],
+        ),
+        ids["bob"]: ("ｂｏｂ@example.com", "bob@example.com", rows["bob"][2]),
+        ids["carol"]: ("carol@example.com", "carol@example.com", rows["carol"][2]),
+    }
+    assert sorted(
+        query(database_url, "SELECT account_id, kept_account_id FROM accounts_email_collisions")
+    ) == sorted(
+        [
+            (ids["fullwidth"], ids["ascii"]),
+            (ids["mixed"], ids["ascii"]),
+            (ids["file again"], ids["file"]),
+        ]
+    )
+
+    # Every account still signs in with its address as registered, in any case.
+    host = await start_test_host([ACCOUNTS], database_url, {"accounts": CHEAP})
+    try:
+        client = Client(host)
+        for name, email, password in LEGACY_ACCOUNTS:
+            for spelling in (email, email.upper()):
+                signed_in = await client.authenticate(spelling, password)
+                assert signed_in.account.id == ids[name], (name, spelling)
+        assert (await client.authenticate("bob@example.com", "bob passphrase six")).account.id == (
+            ids["bob"]
+        )
+        # And no new look-alike gets in.
+        for email in ("ＡＤＭＩＮ@example.com", "FILE@example.com"):
+            duplicate = await refusal(client.create(email, "a brand new passphrase"))
+            assert duplicate.code == Code.ALREADY_EXISTS
+        # A collided account can move to an address of its own, not to its spelling's key.
+        own = await client.authenticate("ａｄｍｉｎ@example.com", "fullwidth passphrase one")
+        caller = (("authorization", f"Bearer {own.session_token}"),)
+
+        def change_email(email: str) -> Awaitable[accounts_pb2.Account]:
+            result: Awaitable[accounts_pb2.Account] = client.stub.UpdateAccount(
+                accounts_pb2.UpdateAccountRequest(
+                    account=accounts_pb2.Account(id=ids["fullwidth"], email=email),
+                    update_mask=field_mask_pb2.FieldMask(paths=["email"]),
+                ),
+                metadata=caller,
+                timeout=30,
+            )
+            return result
+
+        taken = await refusal(change_email("ａｄｍｉｎ@example.com"))
+        assert (taken.code, taken.reason) == (Code.ALREADY_EXISTS, "EMAIL_ALREADY_EXISTS")
+        assert (await change_email("admin.two@example.com")).email == "admin.two@example.com"
+        moved = await client.authenticate("admin.two@example.com", "fullwidth passphrase one")
+        assert moved.account.id == ids["fullwidth"]
+    finally:
+        await stop_test_host(host)

@@ -43,7 +43,7 @@ from crm_accounts.sessions import SessionRecord
 from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import (
     canonical_email,
-    email_lookup_key,
+    email_lookup_keys,
     validate_email_address,
     validate_name,
     validate_new_account,
@@ -433,16 +433,14 @@ class AccountsController:
         Every failure is the same InvalidCredentials, and takes the same time:
         an unknown email is checked against a dummy hash.
         """
-        canonical = email_lookup_key(email)
+        canonical, collided = email_lookup_keys(email)
         watched = throttle.login_keys(self._settings, canonical, peer)
         # A place first: an attempt counted and then refused for lack of one
         # would count against the user.
         with self._hasher.place():
             await self._count_attempt(watched)
             dummy = await self._dummy()
-            account = await self._run(
-                lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
-            )
+            account = await self._run(lambda s: _login_account(s, canonical, collided))
             verified = await self._hasher.verify(
                 account.password_hash if account is not None else dummy, password
             )
@@ -570,6 +568,21 @@ def _conflicting(session: Session, request_id: str | None, email_canonical: str)
         if earlier is not None:
             return earlier
     return session.scalar(select(Account).where(Account.email_canonical == email_canonical))
+
+
+def _login_account(session: Session, canonical: str, collided: str | None) -> Account | None:
+    """The account an address signs in to.
+
+    The account whose address, spelled so, collided with another's when
+    revision 0003 made keys NFKC (``collided``) comes first: the address is
+    its own. Otherwise the owner of the canonical key.
+    """
+    keys = [canonical] if collided is None else [canonical, collided]
+    found = {
+        account.email_canonical: account
+        for account in session.scalars(select(Account).where(Account.email_canonical.in_(keys)))
+    }
+    return found.get(collided or "") or found.get(canonical)
 
 
 def _conditional_update(
