@@ -9,6 +9,8 @@ unreachable PostgreSQL server then fails the test instead of skipping it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,10 @@ from sqlalchemy.engine import make_url
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.passwords import PasswordHasher
+from crm_accounts.purge import BATCH, Purged, Purger
 from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import canonical_email
+from crm_host import Database
 from crm_host.testing import TestHost, start_test_host, stop_test_host
 
 Code = grpc.StatusCode
@@ -503,3 +507,200 @@ async def test_revision_0003_rekeys_with_nfkc_and_reports_every_collision(
         assert moved.account.id == ids["fullwidth"]
     finally:
         await stop_test_host(host)
+
+
+# -- 3. Expired sessions and stale login failures are purged -----------------------
+
+WINDOW = AccountsSettings.model_validate(CHEAP).login_window_seconds
+
+
+def insert_purgeable_rows(url: str, expired: int = 3, stale: int = 3) -> tuple[set[str], set[str]]:
+    """An account with live and ``expired`` expired sessions, fresh and ``stale`` stale counts.
+
+    Returns what must stay: (session ids, login-failure keys).
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    account_id = str(uuid.uuid4())
+    tag = account_id[:8]  # rows of each call differ
+    live_sessions = {str(uuid.uuid4()) for _ in range(2)}
+    fresh_keys = {f"email:fresh.{tag}@example.com|127.0.0.1", f"peer:{tag}"}
+    sessions = [(session_id, now + timedelta(hours=1)) for session_id in live_sessions] + [
+        (str(uuid.uuid4()), now - timedelta(seconds=1 + n)) for n in range(expired)
+    ]
+    failures = [(key, now - timedelta(seconds=WINDOW // 2)) for key in fresh_keys] + [
+        (f"email:stale{n}.{tag}@example.com|127.0.0.1", now - timedelta(seconds=WINDOW + 1 + n))
+        for n in range(stale)
+    ]
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sqlalchemy.text(
+                    "INSERT INTO accounts (id, name, name_folded, email, email_canonical, "
+                    "password_hash, state, version, roles, create_time, update_time) VALUES "
+                    "(:id, 'Sam', 'sam', :email, :key, 'not a hash', 'ACTIVE', 1, '', :created, "
+                    ":updated)"
+                ),
+                {
+                    "id": account_id,
+                    "email": f"sam.{tag}@example.com",
+                    "key": f"sam.{tag}@example.com",
+                    "created": now,
+                    "updated": now,
+                },
+            )
+            for session_id, expire_time in sessions:
+                connection.execute(
+                    sqlalchemy.text(
+                        "INSERT INTO accounts_sessions (id, account_id, token_hash, create_time, "
+                        "expire_time, last_used_time) VALUES (:id, :account, :token, :created, "
+                        ":expires, :created)"
+                    ),
+                    {
+                        "id": session_id,
+                        "account": account_id,
+                        "token": uuid.uuid4().hex,
+                        "created": now - timedelta(days=1),
+                        "expires": expire_time,
+                    },
+                )
+            for key, last_failure_time in failures:
+                connection.execute(
+                    sqlalchemy.text(
+                        "INSERT INTO accounts_login_failures (key, failures, last_failure_time, "
+                        "version) VALUES (:key, 3, :time, 1)"
+                    ),
+                    {"key": key, "time": last_failure_time},
+                )
+    finally:
+        engine.dispose()
+    return live_sessions, fresh_keys
+
+
+def remaining(url: str) -> tuple[set[str], set[str]]:
+    """The session ids and login-failure keys in the database."""
+    sessions = {row[0] for row in query(url, "SELECT id FROM accounts_sessions")}
+    failures = {row[0] for row in query(url, "SELECT key FROM accounts_login_failures")}
+    return sessions, failures
+
+
+def purger_for(url: str, batch: int = BATCH) -> tuple[Purger, sqlalchemy.Engine]:
+    engine = sqlalchemy.create_engine(url)
+    return Purger(Database(engine), AccountsSettings.model_validate(CHEAP), batch), engine
+
+
+async def test_a_purge_round_deletes_expired_sessions_and_stale_failures_only(
+    database_url: str,
+) -> None:
+    migrate_accounts_to(database_url, "head")
+    # More than a batch of each: the round goes on until nothing is left.
+    keep = insert_purgeable_rows(database_url, expired=7, stale=5)
+    purger, engine = purger_for(database_url, batch=3)
+    try:
+        assert await purger.purge() == Purged(sessions=7, login_failures=5)
+        assert remaining(database_url) == keep
+        assert await purger.purge() == Purged(sessions=0, login_failures=0)
+    finally:
+        engine.dispose()
+
+
+async def test_replicas_purging_at_once_delete_each_row_once(database_url: str) -> None:
+    migrate_accounts_to(database_url, "head")
+    keep = insert_purgeable_rows(database_url, expired=40, stale=40)
+    replicas = [purger_for(database_url, batch=4) for _ in range(3)]
+    try:
+        rounds = await asyncio.gather(*(purger.purge() for purger, _ in replicas))
+    finally:
+        for _, engine in replicas:
+            engine.dispose()
+    assert sum(purged.sessions for purged in rounds) == 40
+    assert sum(purged.login_failures for purged in rounds) == 40
+    assert remaining(database_url) == keep
+
+
+@contextlib.contextmanager
+def database_gone(url: str) -> Iterator[str]:
+    """A URL to ``url``'s database, which cannot be used until the block ends.
+
+    SQLite: the file is moved away (and the URL never creates it);
+    PostgreSQL: the schema is renamed.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database is not None
+        path = Path(parsed.database)
+        path.rename(path.with_suffix(".away"))
+        try:
+            yield f"sqlite:///file:{path}?mode=rw&uri=true"
+        finally:
+            path.with_suffix(".away").rename(path)
+        return
+    options = parsed.query["options"]
+    assert isinstance(options, str)
+    schema = options.removeprefix("-csearch_path=")
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sqlalchemy.text(f'ALTER SCHEMA "{schema}" RENAME TO "{schema}_away"')
+            )
+        try:
+            yield url
+        finally:
+            with engine.begin() as connection:
+                connection.execute(
+                    sqlalchemy.text(f'ALTER SCHEMA "{schema}_away" RENAME TO "{schema}"')
+                )
+    finally:
+        engine.dispose()
+
+
+async def test_a_failed_round_is_logged_and_the_next_round_purges(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    migrate_accounts_to(database_url, "head")
+    keep = insert_purgeable_rows(database_url)
+    with database_gone(database_url) as unusable:
+        purger, engine = purger_for(unusable)
+        try:
+            with caplog.at_level(logging.WARNING, logger="crm_accounts"):
+                assert await purger.round() is None
+        finally:
+            engine.dispose()
+    [warning] = [r for r in caplog.records if r.name == "crm_accounts.purge"]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage().startswith("purging expired sessions and login failures failed")
+    assert "DELETE" not in warning.getMessage()  # no statement, no driver text
+
+    purger, engine = purger_for(database_url)
+    try:
+        assert await purger.round() == Purged(sessions=3, login_failures=3)
+    finally:
+        engine.dispose()
+    assert remaining(database_url) == keep
+
+
+async def test_the_plugin_purges_from_startup_until_shutdown(database_url: str) -> None:
+    migrate_accounts_to(database_url, "head")
+    keep = insert_purgeable_rows(database_url)
+    host = await start_test_host(
+        [ACCOUNTS], database_url, {"accounts": {**CHEAP, "purge_interval_seconds": 1}}
+    )
+    try:
+        # A round at start-up...
+        await until(lambda: remaining(database_url) == keep)
+        # ...and one every purge_interval_seconds.
+        sessions, failures = keep
+        more = insert_purgeable_rows(database_url, expired=2, stale=2)
+        await until(lambda: remaining(database_url) == (sessions | more[0], failures | more[1]))
+    finally:
+        await stop_test_host(host)
+    assert not [task for task in asyncio.all_tasks() if task.get_name() == "crm-accounts-purge"]
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition()`` holds, checking every 50 ms; fail after 30 seconds."""
+    async with asyncio.timeout(30):
+        # The rows change in the database, which no asyncio.Event can observe.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)

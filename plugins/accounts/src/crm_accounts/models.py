@@ -128,7 +128,8 @@ class LoginSession(Base):
     # SHA-256 is enough: tokens carry 256 random bits, nothing to brute-force.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    expire_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for purging expired sessions (crm_accounts.purge).
+    expire_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_used_time: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
@@ -143,7 +144,8 @@ class LoginFailures(Base):
     # "email:<canonical address>|<peer>", "peer:<address>" or "account:<id>".
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
-    last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for purging stale counts (crm_accounts.purge).
+    last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # Bumped by every change: counting an attempt is a compare-and-swap on it.
     version: Mapped[int] = mapped_column(Integer)
 
