@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import secrets
 import uuid
@@ -42,7 +43,7 @@ from crm_accounts.sessions import SessionRecord
 from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import (
     canonical_email,
-    email_lookup_key,
+    email_lookup_keys,
     validate_email_address,
     validate_name,
     validate_new_account,
@@ -139,6 +140,10 @@ class AccountsController:
         self._settings = settings
         self._page_key: bytes | None = None
         self._dummy_hash: str | None = None
+        # CreateAccount retries whose password is being checked, by account,
+        # peer and a keyed digest of the password (the key never leaves memory).
+        self._replays: dict[tuple[str, str, bytes], asyncio.Future[bool]] = {}
+        self._flight_key = secrets.token_bytes(32)
 
     async def _run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction on a worker thread."""
@@ -153,8 +158,15 @@ class AccountsController:
         password: str,
         request_id: str = "",
         roles: frozenset[str] = frozenset(),
+        *,
+        peer: str = "",
     ) -> AccountRecord:
-        """Create an account, or return the one an earlier try of ``request_id`` made."""
+        """Create an account, or return the one an earlier try of ``request_id`` made.
+
+        ``peer`` is the caller's address (crm_host.client_address): a retry
+        checks the password, and that check is throttled as a login from
+        ``peer``. In-process callers (create-admin) pass no request_id.
+        """
         violations: list[FieldViolation] = []
         try:
             new = validate_new_account(name, email, password)
@@ -172,7 +184,7 @@ class AccountsController:
         # hash; the unique indexes still decide races.
         conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
         if conflict is not None:
-            return await self._answer_conflict(conflict, request, digest, new.password)
+            return await self._answer_conflict(conflict, request, digest, new.password, peer)
         password_hash = await self._hasher.hash(new.password)
         now = datetime.now(UTC)
         account = Account(
@@ -200,35 +212,71 @@ class AccountsController:
                 # email. If that account is already gone again, just retry.
                 conflict = await self._run(lambda s: _conflicting(s, request, new.email_canonical))
                 if conflict is not None:
-                    return await self._answer_conflict(conflict, request, digest, new.password)
+                    return await self._answer_conflict(
+                        conflict, request, digest, new.password, peer
+                    )
         else:
             raise AlreadyExists
         logger.info("created account %s", account.id)
         return AccountRecord.of(account)
 
     async def _answer_conflict(
-        self, conflict: Account, request: str | None, digest: str, password: str
+        self, conflict: Account, request: str | None, digest: str, password: str, peer: str
     ) -> AccountRecord:
         """A retry of ``request`` gets the account it created; anything else is a duplicate."""
         if request is None or conflict.create_request_id != request:
             raise AlreadyExists
-        return await self._replay(conflict, digest, password)
+        return await self._replay(conflict, digest, password, peer)
 
-    async def _replay(self, earlier: Account, digest: str, password: str) -> AccountRecord:
-        same = earlier.create_request_digest == digest and await self._hasher.verify(
-            earlier.password_hash, password
+    async def _replay(
+        self, earlier: Account, digest: str, password: str, peer: str
+    ) -> AccountRecord:
+        """The account ``earlier`` if this request repeats the one that created it.
+
+        A different name or email needs no password check, and counts nothing.
+        Checking the password makes a replay a login in all but name, so it is
+        throttled exactly like one (:meth:`_check_replay`). Identical retries
+        in flight at the same time (same account, peer and password) share one
+        check, counted once: a client retrying a request in parallel is not
+        refused for it, while every distinct guess still counts.
+        """
+        if earlier.create_request_digest != digest:
+            raise _request_id_reused()
+        fingerprint = hmac.digest(
+            self._flight_key, password.encode("utf-8", "surrogatepass"), "sha256"
         )
-        if not same:
-            raise InvalidArgument(
-                [
-                    FieldViolation(
-                        "request_id",
-                        "was already used for a CreateAccount request with a different payload",
-                        "REQUEST_ID_REUSED",
-                    )
-                ]
-            )
+        key = (earlier.id, throttle.peer_bucket(peer), fingerprint)
+        flight = self._replays.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(self._check_replay(earlier, password, peer))
+            self._replays[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
+        # Shielded: a caller that goes away must not cancel the others' check.
+        if not await asyncio.shield(flight):
+            raise _request_id_reused()
         return AccountRecord.of(earlier)
+
+    def _landed(self, key: tuple[str, str, bytes], flight: asyncio.Future[bool]) -> None:
+        del self._replays[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved, even when every caller went away
+
+    async def _check_replay(self, earlier: Account, password: str, peer: str) -> bool:
+        """Whether ``password`` is ``earlier``'s, checked as a login from ``peer``.
+
+        Counted before the check against the account's email from ``peer``
+        and against ``peer`` (TooManyAttempts once over a limit), and given
+        back when the password matches, as Authenticate does.
+        """
+        watched = throttle.login_keys(self._settings, earlier.email_canonical, peer)
+        # A place first: an attempt counted and then refused for lack of one
+        # would count against the user.
+        with self._hasher.place():
+            await self._count_attempt(watched)
+            if not await self._hasher.verify(earlier.password_hash, password):
+                return False
+        await self._run(lambda s: throttle.give_back(s, watched))
+        return True
 
     # -- read -------------------------------------------------------------------
 
@@ -385,16 +433,14 @@ class AccountsController:
         Every failure is the same InvalidCredentials, and takes the same time:
         an unknown email is checked against a dummy hash.
         """
-        canonical = email_lookup_key(email)
+        canonical, collided = email_lookup_keys(email)
         watched = throttle.login_keys(self._settings, canonical, peer)
         # A place first: an attempt counted and then refused for lack of one
         # would count against the user.
         with self._hasher.place():
             await self._count_attempt(watched)
             dummy = await self._dummy()
-            account = await self._run(
-                lambda s: s.scalar(select(Account).where(Account.email_canonical == canonical))
-            )
+            account = await self._run(lambda s: _login_account(s, canonical, collided))
             verified = await self._hasher.verify(
                 account.password_hash if account is not None else dummy, password
             )
@@ -486,6 +532,18 @@ class AccountsController:
         await self._run(lambda s: sessions.revoke_all(s, key))
 
 
+def _request_id_reused() -> InvalidArgument:
+    return InvalidArgument(
+        [
+            FieldViolation(
+                "request_id",
+                "was already used for a CreateAccount request with a different payload",
+                "REQUEST_ID_REUSED",
+            )
+        ]
+    )
+
+
 def _rowcount(result: Result[Any]) -> int:
     # UPDATE and DELETE give a CursorResult, whose rowcount tells whether the
     # WHERE clause (the condition we rely on) matched.
@@ -510,6 +568,21 @@ def _conflicting(session: Session, request_id: str | None, email_canonical: str)
         if earlier is not None:
             return earlier
     return session.scalar(select(Account).where(Account.email_canonical == email_canonical))
+
+
+def _login_account(session: Session, canonical: str, collided: str | None) -> Account | None:
+    """The account an address signs in to.
+
+    The account whose address, spelled so, collided with another's when
+    revision 0003 made keys NFKC (``collided``) comes first: the address is
+    its own. Otherwise the owner of the canonical key.
+    """
+    keys = [canonical] if collided is None else [canonical, collided]
+    found = {
+        account.email_canonical: account
+        for account in session.scalars(select(Account).where(Account.email_canonical.in_(keys)))
+    }
+    return found.get(collided or "") or found.get(canonical)
 
 
 def _conditional_update(

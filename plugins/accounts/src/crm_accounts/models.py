@@ -128,7 +128,8 @@ class LoginSession(Base):
     # SHA-256 is enough: tokens carry 256 random bits, nothing to brute-force.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    expire_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for purging expired sessions (crm_accounts.purge).
+    expire_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_used_time: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
@@ -143,6 +144,28 @@ class LoginFailures(Base):
     # "email:<canonical address>|<peer>", "peer:<address>" or "account:<id>".
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
-    last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for purging stale counts (crm_accounts.purge).
+    last_failure_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # Bumped by every change: counting an attempt is a compare-and-swap on it.
     version: Mapped[int] = mapped_column(Integer)
+
+
+class EmailCollision(Base):
+    """An account whose address collided with another's when revision 0003 made keys NFKC.
+
+    The account keeps working: its email_canonical is ``collided:`` plus its
+    old key, so it still signs in with the address as it registered it, but
+    the canonical key belongs to ``kept_account_id``. A report for operators
+    (docs/accounts.md); the row goes with the account.
+    """
+
+    __tablename__ = "accounts_email_collisions"
+
+    account_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    kept_account_id: Mapped[str] = mapped_column(String(36))
+    found_time: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"EmailCollision(account_id={self.account_id!r})"

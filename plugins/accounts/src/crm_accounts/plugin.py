@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
 import sys
@@ -14,6 +15,7 @@ from crm_accounts.controller import AccountsController
 from crm_accounts.errors import AccountsError
 from crm_accounts.models import Base
 from crm_accounts.passwords import PasswordHasher
+from crm_accounts.purge import Purger
 from crm_accounts.servicer import ADMIN, AccountsServicer
 from crm_accounts.sessions import SessionAuthenticator
 from crm_accounts.settings import INSECURE_TEST_ONLY, AccountsSettings
@@ -79,6 +81,28 @@ def register_services(
         policies={**POLICIES, "CreateAccount": PUBLIC if settings.allow_signup else role(ADMIN)},
         field_max_bytes=FIELD_MAX_BYTES,
     )
+
+
+# Each host's purging, by its database: tests run several hosts in one process.
+_purging: dict[Database, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+
+
+@hookimpl
+async def startup(database: Database, settings: AccountsSettings) -> None:
+    """Start deleting expired sessions and stale login failures in the background."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(Purger(database, settings).run(stop), name="crm-accounts-purge")
+    _purging[database] = (stop, task)
+
+
+@hookimpl
+async def shutdown(database: Database) -> None:
+    """Stop purging; a batch in flight finishes first."""
+    purging = _purging.pop(database, None)
+    if purging is not None:
+        stop, task = purging
+        stop.set()
+        await task
 
 
 @hookimpl

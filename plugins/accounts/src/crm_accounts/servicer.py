@@ -184,7 +184,11 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
         self, request: accounts_pb2.CreateAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.CreateAccountResponse:
         record = await self._controller.create_account(
-            request.name, request.email, request.password, request.request_id
+            request.name,
+            request.email,
+            request.password,
+            request.request_id,
+            peer=client_address(context),
         )
         return account_message(record, accounts_pb2.CreateAccountResponse)
 

@@ -73,6 +73,9 @@ class AccountsSettings(PluginSettings):
     login_peer_max_failures: int = _count(50, "failed logins per peer before backoff")
     login_window_seconds: int = _count(900, "how long failed logins are remembered")
     login_backoff_seconds: int = _count(1, "the first wait once a limit is reached")
+    purge_interval_seconds: int = _count(
+        600, "how often expired sessions and stale login-failure counts are deleted"
+    )
 
     @property
     def argon2_parameters(self) -> Parameters:

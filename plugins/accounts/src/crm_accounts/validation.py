@@ -59,13 +59,56 @@ class NewAccount:
     password: str = field(repr=False)
 
 
-def canonical_email(normalized: str) -> str:
-    """The form compared for uniqueness: case-insensitive across all of Unicode.
+# What revision 0003 prefixes to the old key of an account whose address
+# collided with another's under NFKC (docs/accounts.md, "Look-alike
+# addresses"). No valid address's key starts with it: a colon needs quotes.
+COLLIDED_PREFIX = "collided:"
+# Casefold then NFKC reaches a fixed point after one round for every code
+# point; the rounds after it only guard against combinations nobody found.
+_FOLD_ROUNDS = 3
 
-    Casefolding can denormalize (e.g. some characters fold to a base letter
-    plus a combining mark), hence NFC on both sides.
+
+def _nfkc_casefold(text: str) -> str:
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def canonical_email(normalized: str) -> str:
+    """The form compared for uniqueness: compatibility look-alikes in any case are one address.
+
+    NFKC plus casefold, as UTS #39 and PRECIS (RFC 8264) suggest: fullwidth
+    letters (U+FF21 to U+FF5A), mathematical and circled letters and other
+    compatibility forms are the address they look like, ``ÄBC`` is ``äbc``
+    and ``straße`` is ``STRASSE``. Casefolding
+    can denormalize (some characters fold to a base letter plus a combining
+    mark), hence NFKC on both sides, until the key is stable: the key of a
+    key is the key itself.
     """
+    key = _nfkc_casefold(normalized)
+    for _ in range(_FOLD_ROUNDS):
+        again = _nfkc_casefold(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def legacy_canonical_email(normalized: str) -> str:
+    """The key revisions 0001 and 0002 stored: NFC plus casefold, no compatibility folding."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", normalized).casefold())
+
+
+def email_lookup_keys(email: str) -> tuple[str, str | None]:
+    """The keys to look ``email`` up by: its canonical key, and its collided key.
+
+    The second is the key revision 0003 gave an account whose address, typed
+    exactly so (in any letter case), collided with another account's under
+    NFKC; None when ``email`` is not a valid address. An account with that
+    key is the one this spelling belongs to.
+    """
+    normalized, problems = validate_email_address(email)
+    if problems:
+        return _invalid_key(email), None
+    return canonical_email(normalized), COLLIDED_PREFIX + legacy_canonical_email(normalized)
 
 
 def email_lookup_key(email: str) -> str:
@@ -78,9 +121,10 @@ def email_lookup_key(email: str) -> str:
     throttling, and fits the database however long it is or whatever it holds
     (PostgreSQL refuses NUL in text, and throttling keys are bounded).
     """
-    normalized, problems = validate_email_address(email)
-    if not problems:
-        return canonical_email(normalized)
+    return email_lookup_keys(email)[0]
+
+
+def _invalid_key(email: str) -> str:
     folded = canonical_email(email).encode("utf-8", "surrogatepass")
     return f"invalid:{hashlib.sha256(folded).hexdigest()}"
 
