@@ -63,6 +63,7 @@ DOCUMENTED_PLUGIN_OPTIONS = {
             "login_peer_max_failures",
             "login_window_seconds",
             "login_backoff_seconds",
+            "purge_interval_seconds",
         }
     )
 }

@@ -76,7 +76,7 @@ def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate() ->
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines()[-1] == (
             "crm-host: error: plugin 'accounts' (crm-accounts 0.1.0) needs a schema migration "
-            "(database at no revision, plugin at 0002): run `crm-host migrate` or start with "
+            "(database at no revision, plugin at 0004): run `crm-host migrate` or start with "
             "--migrate"
         )
         assert "listening" not in refused.stderr
