@@ -9,6 +9,7 @@ conditional UPDATEs), so several hosts can share one database safely.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
@@ -169,7 +170,9 @@ class AccountsController:
         """
         violations: list[FieldViolation] = []
         try:
-            new = validate_new_account(name, email, password)
+            # Off the event loop: the password policy's similarity rule can
+            # take tens of milliseconds (docs/security.md).
+            new = await self._hasher.run(validate_new_account, name, email, password)
         except InvalidArgument as invalid:
             violations += invalid.violations
         try:
@@ -400,8 +403,14 @@ class AccountsController:
             await self._count_attempt(watched)
             if not await self._hasher.verify(account.password_hash, current):
                 raise WrongPassword
-            password = validate_new_password(
-                new, name=account.name, email=account.email, field="new_password"
+            password = await self._hasher.run(
+                functools.partial(
+                    validate_new_password,
+                    new,
+                    name=account.name,
+                    email=account.email,
+                    field="new_password",
+                )
             )
             new_hash = await self._hasher.hash(password)
 

@@ -155,6 +155,14 @@ class PasswordHasher:
             return False
         return await self._on_pool(self._verify, hash, secret)
 
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on a hashing thread, in this request's place in the queue.
+
+        For other CPU-heavy password work (the password policy), so that it
+        neither blocks the event loop nor escapes the queue's bound.
+        """
+        return await self._on_pool(function, *args)
+
     def needs_rehash(self, hash: str) -> bool:
         """Whether ``hash`` was made with other parameters than the current ones."""
         try:
