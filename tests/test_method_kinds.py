@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import grpc.aio
 import pytest
@@ -29,10 +30,14 @@ async def test_health_watch_stays_open_past_the_default_deadline(tmp_path: objec
         first = await watch.read()
         assert first.status == SERVING
         # Four default deadlines later the stream is still open: no status yet.
-        done, _ = await asyncio.wait({asyncio.ensure_future(watch.read())}, timeout=2.0)
+        reader = asyncio.ensure_future(watch.read())
+        done, _ = await asyncio.wait({reader}, timeout=2.0)
         assert done == set(), "Watch ended"
         assert watch.done() is False
         watch.cancel()
+        # The cancelled read ends too; leave nothing pending behind the test.
+        with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+            await reader
         # The unary Echo, with no deadline of its own, is still bounded.
         assert test_host.host.settings.default_deadline_seconds == 0.5
     finally:
