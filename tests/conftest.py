@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import grpc.aio
 import pytest
@@ -9,47 +8,26 @@ import pytest
 import crm_accounts.plugin
 from crm_accounts.settings import AccountsSettings
 from crm_host._server.lifecycle import Host
-from crm_host.testing import TestHost, start_test_host, stop_test_host
+from crm_host.testing import HostProcess, Serve
+from crm_host.testing import StartHost as StartTestHost
 from support.accounts import PASSWORD, Accounts
-from support.databases import ENGINES, postgresql_schema
-from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, HostProcess, StartHost
-
-
-@pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL.
-
-    PostgreSQL runs whenever CRM_TEST_DATABASE_URL is set; then an unreachable
-    server fails the test instead of skipping it.
-    """
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crm.db'}"
-        return
-    with postgresql_schema() as url:
-        yield url
+from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost
 
 
 @pytest.fixture
-async def start_host(database_url: str) -> AsyncIterator[StartHost]:
-    """Start an in-process host on a free loopback port with the given plugins.
+def start_host(crm_host: StartTestHost) -> StartHost:
+    """Start an in-process host (crm_host.testing's ``crm_host``) with the given plugins.
 
     Plugins are (object, name) pairs registered directly, so installed entry
-    points never leak into these tests. The same code as crm_host.testing.
+    points never leak into these tests.
     """
-    hosts: list[TestHost] = []
 
     async def start(
-        *plugins: tuple[object, str],
-        url: str = database_url,
-        accounts: Mapping[str, str] = CHEAP_ACCOUNTS,
+        *plugins: tuple[object, str], accounts: Mapping[str, str] = CHEAP_ACCOUNTS
     ) -> Host:
-        test_host = await start_test_host(plugins, url, {"accounts": accounts})
-        hosts.append(test_host)
-        return test_host.host
+        return (await crm_host(*plugins, settings={"accounts": accounts})).host
 
-    yield start
-    for test_host in hosts:
-        await stop_test_host(test_host)
+    return start
 
 
 @pytest.fixture
@@ -67,31 +45,16 @@ async def channel_to() -> AsyncIterator[Callable[[Host], grpc.aio.Channel]]:
 
 
 @pytest.fixture
-def serve_accounts(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
+def serve_accounts(crm_serve: Serve) -> Callable[..., HostProcess]:
     """Start `crm-host serve ARGS` with the accounts plugin in tmp_path, on a free port.
 
     Returns once it listens (``.port``); any still running are killed afterwards.
     """
-    started: list[HostProcess] = []
 
     def serve(*args: str, env: Mapping[str, str] = CHEAP_ACCOUNTS_ENV) -> HostProcess:
-        process = HostProcess(
-            "serve",
-            "--plugins",
-            "accounts",
-            "--listen",
-            "127.0.0.1:0",
-            *args,
-            env=env,
-            cwd=tmp_path,
-        )
-        started.append(process)
-        process.wait_listening()
-        return process
+        return crm_serve("accounts", *args, env=env)
 
-    yield serve
-    for process in started:
-        process.kill()
+    return serve
 
 
 ADMIN_EMAIL = "admin@example.com"

@@ -29,7 +29,8 @@ from crm_accounts.settings import AccountsSettings
 from crm_host._server import config as host_config
 from crm_host._server.lifecycle import Host
 from crm_host.builtins import COMMANDS
-from support.hosts import HostProcess, StartHost
+from crm_host.testing import HostProcess
+from support.hosts import StartHost
 
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
@@ -433,7 +434,7 @@ async def _status(channel: grpc.aio.Channel, service: str) -> int:
 
 
 async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
-    database_url: str, tmp_path: Path
+    crm_database_url: str, tmp_path: Path
 ) -> None:
     """The Job's command, then the Deployment's, as the pods would run them."""
     port, metrics_port = _free_port(), _free_port()
@@ -444,7 +445,7 @@ async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
     assert listens == metrics == 1
     path = tmp_path / "config.toml"
     path.write_text(text)
-    env = {"CRM_DATABASE_URL": database_url}
+    env = {"CRM_DATABASE_URL": crm_database_url}
 
     [job] = pod_spec("migration-job.yaml")["containers"]
     migrate = HostProcess(*_local(job["command"], path), env=env, cwd=tmp_path)

@@ -38,7 +38,7 @@ HEALTH = health_pb2.DESCRIPTOR.services_by_name["Health"]
 
 # The API's shape does not depend on the database: list and describe run on
 # SQLite only, which keeps the number of grpcurl processes down.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)
 
 
 def grpcurl_executable() -> str:

@@ -14,8 +14,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import crm_accounts.plugin
 from crm_host._server.lifecycle import Host
+from crm_host.testing import HostProcess
 from support.accounts import Accounts
-from support.hosts import HostProcess, StartHost
+from support.hosts import StartHost
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

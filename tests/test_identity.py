@@ -43,7 +43,7 @@ async def member(accounts: Accounts, email: str) -> tuple[str, Accounts]:
 
 
 async def test_authenticate_opens_a_session_whose_token_only_hashed_is_stored(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     created = await accounts.create(email="login@example.com")
     reply = await accounts.authenticate("LOGIN@example.com")
@@ -53,10 +53,10 @@ async def test_authenticate_opens_a_session_whose_token_only_hashed_is_stored(
     ttl = session.expire_time.ToDatetime() - session.create_time.ToDatetime()
     assert ttl.total_seconds() == 24 * 3600
     [(stored,)] = query(
-        database_url, "SELECT token_hash FROM accounts_sessions WHERE id = :id", id=session.id
+        crm_database_url, "SELECT token_hash FROM accounts_sessions WHERE id = :id", id=session.id
     )
     assert stored == hashlib.sha256(reply.session_token.encode()).hexdigest()
-    dump = str(query(database_url, "SELECT * FROM accounts_sessions"))
+    dump = str(query(crm_database_url, "SELECT * FROM accounts_sessions"))
     assert reply.session_token not in dump
     me = accounts.as_caller(reply.session_token)
     assert (await me.get(created.id)).email == "login@example.com"
@@ -86,7 +86,7 @@ async def test_every_login_failure_looks_the_same(accounts: Accounts) -> None:
 
 
 async def test_expired_revoked_tampered_and_truncated_tokens_are_refused(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     account_id, me = await member(accounts, "tokens@example.com")
     assert (await me.get(account_id)).id == account_id
@@ -97,7 +97,7 @@ async def test_expired_revoked_tampered_and_truncated_tokens_are_refused(
 
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database_url)
+    engine = sqlalchemy.create_engine(crm_database_url)
     with engine.begin() as connection:
         connection.execute(
             sqlalchemy.text("UPDATE accounts_sessions SET expire_time = create_time")
@@ -156,14 +156,14 @@ async def test_changing_the_password_ends_the_other_sessions(accounts: Accounts)
 
 
 async def test_raised_argon2_parameters_rehash_on_the_next_login(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], database_url: str
+    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], crm_database_url: str
 ) -> None:
     cheap = Accounts(channel_to(await start_host(ACCOUNTS)))
     await cheap.create(email="rehash@example.com")
 
     def stored() -> str:
         [(value,)] = query(
-            database_url,
+            crm_database_url,
             "SELECT password_hash FROM accounts WHERE email = 'rehash@example.com'",
         )
         return str(value)
@@ -397,15 +397,17 @@ async def test_a_policy_naming_an_unknown_role_stops_the_host(start_host: StartH
 # -- Bootstrap -------------------------------------------------------------------
 
 
-def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
+def test_create_admin_reads_the_password_from_stdin(crm_database_url: str) -> None:
     environ = {**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"}
-    migrate = [sys.executable, "-m", "crm_host", "migrate", "--database-url", database_url]
+    migrate = [sys.executable, "-m", "crm_host", "migrate", "--database-url", crm_database_url]
     subprocess.run(migrate, env=environ, capture_output=True, timeout=120, check=True)
-    result = create_admin(database_url, "boss@example.com", "quiet harbor lantern 2026")
+    result = create_admin(crm_database_url, "boss@example.com", "quiet harbor lantern 2026")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("created admin account ")
     assert "harbor lantern" not in result.stdout + result.stderr
-    [(roles,)] = query(database_url, "SELECT roles FROM accounts WHERE email = 'boss@example.com'")
+    [(roles,)] = query(
+        crm_database_url, "SELECT roles FROM accounts WHERE email = 'boss@example.com'"
+    )
     assert roles == "admin"
 
 
@@ -475,12 +477,12 @@ async def test_disabling_ends_the_sessions_for_good(accounts: Accounts) -> None:
 
 
 async def test_a_failing_authenticator_gives_internal_without_details(
-    accounts: Accounts, database_url: str, caplog: pytest.LogCaptureFixture
+    accounts: Accounts, crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     account_id, me = await member(accounts, "broken@example.com")
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database_url)
+    engine = sqlalchemy.create_engine(crm_database_url)
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text("DROP TABLE accounts_sessions"))
     engine.dispose()

@@ -31,8 +31,8 @@ from crm_host._server.admission import HostInterceptor
 from crm_host._server.config import HostSettings
 from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginManager
+from crm_host.testing import DETAILS_KEY, rich_error
 from support.accounts import PASSWORD, Accounts
-from support.errors import DETAILS_KEY, rich_error
 from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import AsyncEcho, EchoPlugin, SyncEcho, WhoAmIPlugin
@@ -430,12 +430,12 @@ def test_a_metrics_address_without_a_port_is_refused() -> None:
         metrics.parse_address("localhost")
 
 
-async def test_the_host_serves_metrics_when_given_an_address(database_url: str) -> None:
+async def test_the_host_serves_metrics_when_given_an_address(crm_database_url: str) -> None:
     manager = PluginManager()
     manager.register(crm_accounts.plugin, "accounts")
     settings = HostSettings(
         listen="127.0.0.1:0",
-        database_url=database_url,
+        database_url=crm_database_url,
         migrate=True,
         plugin_settings={"accounts": {"argon2_profile": "insecure-test-only"}},
         metrics_listen="127.0.0.1:0",

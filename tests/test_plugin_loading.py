@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from crm_host._server.plugins import PluginError, PluginManager
+from crm_host.testing import HostProcess
 from support.distributions import install_plugin
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
+from support.hosts import CHEAP_ACCOUNTS_ENV
 
 TESTS = Path(__file__).parent
 

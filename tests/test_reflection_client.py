@@ -26,8 +26,8 @@ from google.protobuf import descriptor_pool
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host._server.lifecycle import Host
+from crm_host.testing import rich_error
 from support.accounts import PASSWORD
-from support.errors import rich_error
 
 GRPC_REQUESTS = "grpc-requests"
 SERVICE = "accounts.v1.AccountsService"

@@ -19,7 +19,7 @@ from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError, PluginInfo, PluginManager
 from crm_host._server.registry import ServiceRegistry
 from crm_host.hookspecs import RegisterService
-from support.errors import rich_error
+from crm_host.testing import rich_error
 from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import DESCRIPTOR, AsyncEchoPlugin, SyncEcho, SyncEchoPlugin

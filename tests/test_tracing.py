@@ -29,11 +29,11 @@ def spans() -> InMemorySpanExporter:
 
 
 async def test_calls_are_traced_when_tracing_is_on(
-    database_url: str, spans: InMemorySpanExporter
+    crm_database_url: str, spans: InMemorySpanExporter
 ) -> None:
     test_host = await start_test_host(
         [(crm_accounts.plugin, "accounts")],
-        database_url,
+        crm_database_url,
         {"accounts": CHEAP_ACCOUNTS},
         tracing=True,
     )
@@ -46,10 +46,10 @@ async def test_calls_are_traced_when_tracing_is_on(
     assert "/accounts.v1.AccountsService/CreateAccount" in names
 
 
-async def test_tracing_refuses_plain_sync_handlers(database_url: str) -> None:
+async def test_tracing_refuses_plain_sync_handlers(crm_database_url: str) -> None:
     with pytest.raises(
         HostError,
         match=r"cannot wrap plain \(sync\) handlers: "
         r"crmtest\.v1\.EchoService/Echo",
     ):
-        await start_test_host([(SyncEchoPlugin(), "echo")], database_url, tracing=True)
+        await start_test_host([(SyncEchoPlugin(), "echo")], crm_database_url, tracing=True)

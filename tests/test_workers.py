@@ -15,8 +15,9 @@ import grpc.aio
 import pytest
 
 from crm_host._server import cli, config
+from crm_host.testing import HostProcess
 from support.accounts import PASSWORD, Accounts
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from support.hosts import CHEAP_ACCOUNTS_ENV, create_admin
 
 ALL_LISTENING = re.compile(r"listening on \S+ \(port (\d+)\) with 2 workers \(pids (\d+), (\d+)\)")
 HANDLED_GET = re.compile(
@@ -69,12 +70,12 @@ async def create_and_get(port: int | None) -> list[str]:
 
 
 def test_two_workers_share_one_port_and_calls_land_on_both(
-    serve_accounts: Callable[..., HostProcess], database_url: str
+    serve_accounts: Callable[..., HostProcess], crm_database_url: str
 ) -> None:
-    process = serve_accounts("--workers", "2", "--database-url", database_url, "--migrate")
+    process = serve_accounts("--workers", "2", "--database-url", crm_database_url, "--migrate")
     workers = listening_workers(process)
     # The supervisor prepared the schema before starting them: this finds it current.
-    assert create_admin(database_url, ADMIN, PASSWORD).returncode == 0
+    assert create_admin(crm_database_url, ADMIN, PASSWORD).returncode == 0
 
     emails = asyncio.run(create_and_get(process.port))
 

@@ -28,15 +28,14 @@ from hypothesis import strategies as st
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host._server.lifecycle import Host
-from crm_host.testing import start_test_host, stop_test_host
+from crm_host.testing import DETAILS_KEY, RichError, rich_error, start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.accounts import PASSWORD, Accounts
-from support.errors import DETAILS_KEY, RichError, rich_error
 from support.hosts import CHEAP_ACCOUNTS, StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2_grpc
 from testplugins.echo import DESCRIPTOR, EchoPlugin
 
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)
 TIMEOUT = 30
 
 # Random bytes
@@ -583,10 +582,12 @@ SMALL_LIMIT = 1024
 
 
 @SQLITE_ONLY
-async def test_a_small_size_limit_refuses_larger_requests_of_every_kind(database_url: str) -> None:
+async def test_a_small_size_limit_refuses_larger_requests_of_every_kind(
+    crm_database_url: str,
+) -> None:
     test_host = await start_test_host(
         [(crm_accounts.plugin, "accounts")],
-        database_url,
+        crm_database_url,
         {"accounts": CHEAP_ACCOUNTS},
         max_receive_message_bytes=SMALL_LIMIT,
     )

@@ -19,9 +19,10 @@ import grpc
 import grpc.aio
 import pytest
 
+from crm_host.testing import HostProcess
 from reliability.load import ADMIN_EMAIL, Burst, survivors
 from support.accounts import PASSWORD, Accounts
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from support.hosts import CHEAP_ACCOUNTS_ENV, create_admin
 
 # The interceptor's line for each call the host started, with its code.
 STARTED_CALL = re.compile(r"rpc /accounts.v1.AccountsService/CreateAccount (\w+) ")
@@ -42,10 +43,10 @@ def start(serve_accounts: Callable[..., HostProcess], url: str, *args: str) -> H
 
 
 def test_sigkill_mid_burst_loses_no_acknowledged_account(
-    database_url: str, serve_accounts: Callable[..., HostProcess]
+    crm_database_url: str, serve_accounts: Callable[..., HostProcess]
 ) -> None:
-    host = start(serve_accounts, database_url)
-    assert create_admin(database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = start(serve_accounts, crm_database_url)
+    assert create_admin(crm_database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
 
     async def burst_then_kill() -> Burst:
         burst = Burst()
@@ -58,7 +59,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_account(
 
     burst = asyncio.run(burst_then_kill())
     assert host.process.wait() == -signal.SIGKILL
-    restarted = start(serve_accounts, database_url)
+    restarted = start(serve_accounts, crm_database_url)
     found = asyncio.run(survivors(restarted.port or 0, burst.acknowledged, PASSWORD))
     print(
         f"\nRELIABILITY sigkill: acknowledged={len(burst.acknowledged)} "
@@ -76,7 +77,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_account(
 # so the calls grpc had queued are served instead of cancelled.
 @pytest.mark.parametrize("drain_delay", ["0", "1"])
 def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zero(
-    database_url: str, serve_accounts: Callable[..., HostProcess], drain_delay: str
+    crm_database_url: str, serve_accounts: Callable[..., HostProcess], drain_delay: str
 ) -> None:
     """What a client sees when the host stops mid-burst, and why each code is right.
 
@@ -89,8 +90,10 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
       right after the signal may still be served (OK) or caught in the race
       above (CANCELLED), but once one is refused, none is served again.
     """
-    host = start(serve_accounts, database_url, "--grace", str(GRACE), "--drain-delay", drain_delay)
-    assert create_admin(database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = start(
+        serve_accounts, crm_database_url, "--grace", str(GRACE), "--drain-delay", drain_delay
+    )
+    assert create_admin(crm_database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
 
     async def burst_then_terminate() -> tuple[Burst, Burst, list[grpc.StatusCode], float]:
         burst, late = Burst(), Burst()
@@ -114,7 +117,7 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
     assert host.wait() == 0
     started = Counter(STARTED_CALL.findall(host.output))
     finished_after_signal = sum(t > signalled for t in burst.acknowledged_at)
-    restarted = start(serve_accounts, database_url)
+    restarted = start(serve_accounts, crm_database_url)
     acknowledged = burst.acknowledged | late.acknowledged
     found = asyncio.run(survivors(restarted.port or 0, acknowledged, PASSWORD))
     print(

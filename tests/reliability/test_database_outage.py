@@ -25,11 +25,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host._server import store as database
+from crm_host.testing import HostProcess, code_of
 from reliability.load import ADMIN_EMAIL, survivors
 from reliability.pgcluster import Cluster, running_cluster
 from support.accounts import PASSWORD, Accounts
-from support.errors import code_of
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from support.hosts import CHEAP_ACCOUNTS_ENV, create_admin
 
 # Each call's deadline: a call still running when it expires would be a hang.
 DEADLINE = 2.0

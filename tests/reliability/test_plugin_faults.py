@@ -17,11 +17,10 @@ import pytest
 from crm_host._server import logs
 from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError
-from crm_host.testing import start_test_host, stop_test_host
+from crm_host.testing import HostProcess, rich_error, start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.distributions import install_plugin
-from support.errors import rich_error
-from support.hosts import HostProcess, StartHost
+from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import LEAKY_ERROR, AsyncEchoPlugin, SyncEchoPlugin
 from testplugins.faulty import Lifecycle
@@ -34,7 +33,7 @@ from testplugins.hanging import (
 
 TESTS = Path(__file__).parents[1]
 # The store plays no part in these faults.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)
 # Small, so that giving up costs the suite little; large enough for a busy machine
 # to run a healthy hook within it.
 HOOK_TIMEOUT = 0.5
@@ -109,7 +108,7 @@ async def test_a_raising_handler_answers_internal_without_its_text_while_others_
 @SQLITE_ONLY
 @pytest.mark.parametrize("plugin", [AsyncStartupHangs, SyncStartupHangs], ids=["async", "sync"])
 async def test_a_startup_hook_that_never_returns_fails_the_start_naming_plugin_and_timeout(
-    plugin: type, database_url: str
+    plugin: type, crm_database_url: str
 ) -> None:
     hanging = plugin()
     try:
@@ -117,7 +116,7 @@ async def test_a_startup_hook_that_never_returns_fails_the_start_naming_plugin_a
             await asyncio.wait_for(
                 start_test_host(
                     [(AsyncEchoPlugin(), "echo"), (hanging, "stuck")],
-                    database_url,
+                    crm_database_url,
                     hook_timeout_seconds=HOOK_TIMEOUT,
                 ),
                 LIVENESS,
@@ -168,7 +167,7 @@ def test_crm_host_serve_exits_1_when_a_startup_hook_never_returns(
 
 @SQLITE_ONLY
 async def test_shutdown_gives_up_on_hanging_hooks_and_still_shuts_the_others_down(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls: list[str] = []
     sync_hang = SyncShutdownHangs()
@@ -178,7 +177,7 @@ async def test_shutdown_gives_up_on_hanging_hooks_and_still_shuts_the_others_dow
             (AsyncShutdownHangs(), "async-stuck"),
             (sync_hang, "sync-stuck"),
         ],
-        database_url,
+        crm_database_url,
         hook_timeout_seconds=HOOK_TIMEOUT,
     )
     try:

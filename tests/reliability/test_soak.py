@@ -23,10 +23,10 @@ import grpc
 import grpc.aio
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
+from crm_host.testing import HostProcess, code_of
 from reliability.load import ADMIN_EMAIL
 from support.accounts import PASSWORD, Accounts
-from support.errors import code_of
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from support.hosts import CHEAP_ACCOUNTS_ENV, create_admin
 
 CALLS = 10_000
 WARM_UP = 2_000

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from support.errors import RichError, rich_error
+from crm_host.testing import RichError, rich_error
 
 PASSWORD = "correct horse battery staple"
 T = TypeVar("T")

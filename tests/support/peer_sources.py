@@ -27,9 +27,9 @@ from pathlib import Path
 import grpc
 import grpc.aio
 
+from crm_host.testing import HostProcess, rich_error
 from support.accounts import Accounts
-from support.errors import rich_error
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
+from support.hosts import CHEAP_ACCOUNTS_ENV
 
 VICTIM = "victim@example.com"
 LOGIN_MAX_FAILURES = 5
