@@ -1,4 +1,4 @@
-"""Per-plugin Alembic migrations: upgrade, offline SQL, and agreement with the models."""
+"""The accounts plugin's migrations: upgrade, offline SQL, and agreement with its models."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy
 
 from crm_host.testing import check_schema
-from support.databases import query
-from support.hosts import CHEAP_ACCOUNTS_ENV
+
+from .accounts_client import CHEAP_ACCOUNTS_ENV, query
 
 
-def crm_host(*args: str) -> subprocess.CompletedProcess[str]:
+def run_crm_host(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "crm_host", *args, "--plugins", "accounts"],
         env={**os.environ, **CHEAP_ACCOUNTS_ENV},
@@ -32,7 +32,7 @@ POSTGRESQL_ONLY = pytest.mark.parametrize("crm_database_url", ["postgresql"], in
 def test_migrate_upgrades_an_empty_database_to_a_schema_matching_the_models(
     crm_database_url: str,
 ) -> None:
-    result = crm_host("migrate", "--database-url", crm_database_url)
+    result = run_crm_host("migrate", "--database-url", crm_database_url)
     assert result.returncode == 0, result.stderr
     schema = check_schema("accounts", crm_database_url)
     assert query(crm_database_url, "SELECT version_num FROM alembic_version_accounts") == [
@@ -46,13 +46,13 @@ def test_migrate_upgrades_an_empty_database_to_a_schema_matching_the_models(
     assert [check["name"] for check in checks] == ["ck_accounts_state"]
     engine.dispose()
 
-    again = crm_host("migrate", "--database-url", crm_database_url)
+    again = run_crm_host("migrate", "--database-url", crm_database_url)
     assert again.returncode == 0, again.stderr
     assert "upgrading" not in again.stderr
 
 
 def test_migrate_sql_prints_the_sql_without_running_it(crm_database_url: str) -> None:
-    result = crm_host("migrate", "--sql", "--database-url", crm_database_url)
+    result = run_crm_host("migrate", "--sql", "--database-url", crm_database_url)
     assert result.returncode == 0, result.stderr
     assert "CREATE TABLE accounts (" in result.stdout
     assert "CREATE TABLE alembic_version_accounts" in result.stdout
@@ -65,7 +65,7 @@ def test_migrate_sql_prints_the_sql_without_running_it(crm_database_url: str) ->
 def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate(
     crm_database_url: str,
 ) -> None:
-    refused = crm_host("serve", "--listen", "127.0.0.1:0", "--database-url", crm_database_url)
+    refused = run_crm_host("serve", "--listen", "127.0.0.1:0", "--database-url", crm_database_url)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
         f"crm-host: error: plugin 'accounts' (crm-accounts {version('crm-accounts')}) needs a "
@@ -74,7 +74,7 @@ def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate(
     )
     assert "listening" not in refused.stderr
 
-    migrated = crm_host("migrate", "--database-url", crm_database_url)
+    migrated = run_crm_host("migrate", "--database-url", crm_database_url)
     assert migrated.returncode == 0, migrated.stderr
     schema = check_schema("accounts", crm_database_url)
     assert schema.head is not None

@@ -18,24 +18,21 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.passwords import HASHING_NICENESS, PasswordHasher
 from crm_accounts.settings import AccountsSettings
-from crm_host._server.lifecycle import Host
-from crm_host.testing import HostProcess, rich_error
-from support.databases import query
-from support.hosts import StartHost
+from crm_host.testing import HostProcess, StartHost, rich_error
+
+from .accounts_client import CHEAP_ACCOUNTS, PASSWORD, query
 
 # The generated stub is untyped.
 Stub: TypeAlias = Any
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-async def stub(start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]) -> Stub:
-    host = await start_host((crm_accounts.plugin, "accounts"))
-    return accounts_pb2_grpc.AccountsServiceStub(channel_to(host))
+async def stub(crm_host: StartHost) -> Stub:
+    host = await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS})
+    return accounts_pb2_grpc.AccountsServiceStub(host.channel)
 
 
 async def create(
@@ -53,9 +50,9 @@ async def create_error(stub: Stub, **fields: str) -> grpc.aio.AioRpcError:
     return failure.value
 
 
-def stored_rows(crm_database_url: str) -> list[tuple[Any, ...]]:
+def stored_rows(database_url: str) -> list[tuple[Any, ...]]:
     return query(
-        crm_database_url, "SELECT id, name, email, email_canonical, password_hash FROM accounts"
+        database_url, "SELECT id, name, email, email_canonical, password_hash FROM accounts"
     )
 
 
@@ -202,11 +199,11 @@ async def test_password_material_never_in_responses_or_logs(
 
 
 async def test_hashing_does_not_block_the_event_loop(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     """With production argon2 parameters, health checks overtake running creates."""
-    host = await start_host((crm_accounts.plugin, "accounts"), accounts={"hash_workers": "1"})
-    channel = channel_to(host)
+    host = await crm_host("accounts", settings={"accounts": {"hash_workers": "1"}})
+    channel = host.channel
     # Three hashes queue on one worker: the creates take several hash times.
     creating = asyncio.gather(
         *(

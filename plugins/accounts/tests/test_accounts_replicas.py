@@ -15,8 +15,8 @@ import pytest
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host.testing import HostProcess
-from support.accounts import PASSWORD, Accounts
-from support.hosts import create_admin
+
+from .accounts_client import PASSWORD, Accounts, create_admin
 
 # Several hosts share one database only on PostgreSQL.
 pytestmark = pytest.mark.parametrize("crm_database_url", ["postgresql"], indirect=True)

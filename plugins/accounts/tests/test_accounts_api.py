@@ -12,8 +12,8 @@ import grpc.aio
 import pytest
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from support.accounts import PASSWORD, Accounts, fails
-from support.databases import query
+
+from .accounts_client import PASSWORD, Accounts, fails, query
 
 DOMAIN = "accounts.v1.AccountsService"
 ACTIVE = accounts_pb2.Account.State.ACTIVE
@@ -136,9 +136,9 @@ async def test_a_malformed_request_id_is_invalid(accounts: Accounts) -> None:
     assert error.violations == [("request_id", "REQUEST_ID_INVALID")]
 
 
-def count(crm_database_url: str, email: str) -> int:
+def count(database_url: str, email: str) -> int:
     [(n,)] = query(
-        crm_database_url, "SELECT count(*) FROM accounts WHERE email_canonical = :e", e=email
+        database_url, "SELECT count(*) FROM accounts WHERE email_canonical = :e", e=email
     )
     return int(n)
 
@@ -197,10 +197,10 @@ async def test_page_size_default_and_maximum(accounts: Accounts, crm_database_ur
     assert (len(rest.accounts), rest.next_page_token) == (50, "")
 
 
-def insert_copies(crm_database_url: str, count: int) -> None:
+def insert_copies(database_url: str, count: int) -> None:
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(crm_database_url)
+    engine = sqlalchemy.create_engine(database_url)
     with engine.begin() as connection:
         template = (
             connection.execute(
@@ -409,9 +409,9 @@ async def test_disable_and_enable_are_idempotent(accounts: Accounts) -> None:
 # -- ChangePassword --------------------------------------------------------------
 
 
-def stored_hash(crm_database_url: str, account_id: str) -> str:
+def stored_hash(database_url: str, account_id: str) -> str:
     [(password_hash,)] = query(
-        crm_database_url, "SELECT password_hash FROM accounts WHERE id = :id", id=account_id
+        database_url, "SELECT password_hash FROM accounts WHERE id = :id", id=account_id
     )
     assert isinstance(password_hash, str)
     return password_hash
