@@ -16,7 +16,7 @@ from pathlib import Path
 from crm_host._server.scaffold import create_plugin
 from crm_host.testing import HostProcess
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
