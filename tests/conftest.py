@@ -1,77 +1,32 @@
+"""Fixtures of the host's own tests.
+
+They use only the plugins in tests/testplugins, never the workspace's
+plugins: crm_host.testing's ``crm_host`` (in-process hosts of the given
+plugin objects), ``crm_database_url`` and ``crm_serve``, and here the notes
+test plugin installed for `crm-host serve` processes.
+"""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 
-import grpc.aio
 import pytest
 
-import crm_accounts.plugin
-from crm_accounts.settings import AccountsSettings
-from crm_host._server.lifecycle import Host
 from crm_host.testing import HostProcess, Serve
-from crm_host.testing import StartHost as StartTestHost
-from support.accounts import PASSWORD, Accounts
-from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost
+from support.notes import install_notes
+
+
+@pytest.fixture(scope="session")
+def notes_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment in which `crm-host` finds the notes test plugin installed."""
+    return install_notes(tmp_path_factory.mktemp("notes-site"))
 
 
 @pytest.fixture
-def start_host(crm_host: StartTestHost) -> StartHost:
-    """Start an in-process host (crm_host.testing's ``crm_host``) with the given plugins.
+def serve_notes(crm_serve: Serve, notes_env: dict[str, str]) -> Callable[..., HostProcess]:
+    """`crm-host serve --plugins notes ARGS` in tmp_path, on a free port; killed afterwards."""
 
-    Plugins are (object, name) pairs registered directly, so installed entry
-    points never leak into these tests.
-    """
-
-    async def start(
-        *plugins: tuple[object, str], accounts: Mapping[str, str] = CHEAP_ACCOUNTS
-    ) -> Host:
-        return (await crm_host(*plugins, settings={"accounts": accounts})).host
-
-    return start
-
-
-@pytest.fixture
-async def channel_to() -> AsyncIterator[Callable[[Host], grpc.aio.Channel]]:
-    channels: list[grpc.aio.Channel] = []
-
-    def connect(host: Host) -> grpc.aio.Channel:
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
-        channels.append(channel)
-        return channel
-
-    yield connect
-    for channel in channels:
-        await channel.close()
-
-
-@pytest.fixture
-def serve_accounts(crm_serve: Serve) -> Callable[..., HostProcess]:
-    """Start `crm-host serve ARGS` with the accounts plugin in tmp_path, on a free port.
-
-    Returns once it listens (``.port``); any still running are killed afterwards.
-    """
-
-    def serve(*args: str, env: Mapping[str, str] = CHEAP_ACCOUNTS_ENV) -> HostProcess:
-        return crm_serve("accounts", *args, env=env)
+    def serve(*args: str, env: Mapping[str, str] | None = None) -> HostProcess:
+        return crm_serve("notes", *args, env={**notes_env, **(env or {})})
 
     return serve
-
-
-ADMIN_EMAIL = "admin@example.com"
-
-
-@pytest.fixture
-async def accounts_host(start_host: StartHost) -> Host:
-    """A running host serving the accounts plugin, with an admin account."""
-    host = await start_host((crm_accounts.plugin, "accounts"))
-    controller = crm_accounts.plugin.controller_for(
-        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
-    )
-    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
-    return host
-
-
-@pytest.fixture
-async def accounts(accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel]) -> Accounts:
-    """A client of the accounts service, signed in as the admin."""
-    return await Accounts(channel_to(accounts_host)).login(ADMIN_EMAIL)

@@ -1,72 +1,68 @@
 """Access policies across plugins: the principal another plugin's authenticator resolved,
-default deny, and policies naming unknown roles."""
+default deny, and policies naming unknown roles.
+
+The notes test plugin authenticates bearer tokens from its own table and
+registers the role ``writer``; WhoAmI answers with the caller it is given.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import grpc
 import grpc.aio
 import pytest
 
-import crm_accounts.plugin
-from crm_host._server.lifecycle import Host
+import testplugins.notes
 from crm_host._server.plugins import PluginError
-from support.accounts import Accounts
-from support.hosts import StartHost
+from crm_host.testing import StartHost
+from support.notes import add_author
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import WhoAmIPlugin
 
 Code = grpc.StatusCode
-ACCOUNTS = (crm_accounts.plugin, "accounts")
+NOTES = (testplugins.notes, "notes")
 
 
 async def test_a_plugin_rpc_declared_authenticated_reads_the_principal(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost, crm_database_url: str
 ) -> None:
-    host = await start_host(ACCOUNTS, (WhoAmIPlugin("authenticated"), "whoami"))
-    accounts = Accounts(channel_to(host))
-    account_id = (await accounts.create(email="who@example.com")).id
-    token = (await accounts.authenticate("who@example.com")).session_token
-    echo = echo_pb2_grpc.EchoServiceStub(channel_to(host))
+    host = await crm_host(NOTES, (WhoAmIPlugin("authenticated"), "whoami"))
+    token = add_author(crm_database_url, "who")
+    echo = echo_pb2_grpc.EchoServiceStub(host.channel)
     reply = await echo.Echo(
         echo_pb2.EchoRequest(), metadata=(("authorization", f"Bearer {token}"),), timeout=30
     )
-    assert reply.message == account_id
+    assert reply.message == "who"
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await echo.Echo(echo_pb2.EchoRequest(), timeout=30)
     assert failure.value.code() == Code.UNAUTHENTICATED
 
 
 async def test_an_rpc_without_a_policy_requires_authentication_and_is_logged(
-    start_host: StartHost,
-    channel_to: Callable[[Host], grpc.aio.Channel],
-    caplog: pytest.LogCaptureFixture,
+    crm_host: StartHost, crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="crm_host"):
-        host = await start_host(ACCOUNTS, (WhoAmIPlugin(None), "undeclared"))
+        host = await crm_host(NOTES, (WhoAmIPlugin(None), "undeclared"))
     assert (
         "/crmtest.v1.EchoService/Echo declares no access policy; it requires authentication"
         in caplog.text
     )
-    accounts = Accounts(channel_to(host))
-    await accounts.create(email="deny@example.com")
-    token = (await accounts.authenticate("deny@example.com")).session_token
-    echo = echo_pb2_grpc.EchoServiceStub(channel_to(host))
+    token = add_author(crm_database_url, "deny")
+    echo = echo_pb2_grpc.EchoServiceStub(host.channel)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await echo.Echo(echo_pb2.EchoRequest(), timeout=30)
     assert failure.value.code() == Code.UNAUTHENTICATED
     reply = await echo.Echo(
         echo_pb2.EchoRequest(), metadata=(("authorization", f"Bearer {token}"),), timeout=30
     )
-    assert reply.message != "anonymous"
+    assert reply.message == "deny"
 
 
-async def test_a_policy_naming_an_unknown_role_stops_the_host(start_host: StartHost) -> None:
+async def test_a_policy_naming_an_unknown_role_stops_the_host(crm_host: StartHost) -> None:
     with pytest.raises(PluginError) as failure:
-        await start_host(ACCOUNTS, (WhoAmIPlugin("role:wizard"), "wizardry"))
+        await crm_host(NOTES, (WhoAmIPlugin("role:wizard"), "wizardry"))
     assert str(failure.value) == (
         "plugin 'wizardry': /crmtest.v1.EchoService/Echo requires the unknown role 'wizard' "
-        "(registered roles: admin)"
+        "(registered roles: writer)"
     )

@@ -26,7 +26,7 @@ from support.grpcurl import (
     messages_of,
     path,
 )
-from support.notes import Notes
+from support.notes import Notes, token_for
 from testplugins._proto.crmtest.v1 import echo_pb2, notes_pb2
 from testplugins.echo import AsyncEchoPlugin
 
@@ -47,12 +47,6 @@ async def served(crm_host: StartHost) -> TestHost:
 @pytest.fixture
 def grpcurl(served: TestHost) -> Grpcurl:
     return Grpcurl(served.port)
-
-
-def token(served: TestHost, account_id: str, *roles: str) -> str:
-    """A bearer token for ``account_id`` holding ``roles``."""
-    [(_, value)] = served.caller(account_id, roles)
-    return value.removeprefix("Bearer ")
 
 
 async def test_grpcurl_is_installed() -> None:
@@ -117,14 +111,14 @@ async def test_describe_every_message(grpcurl: Grpcurl) -> None:
 
 
 async def test_create_and_get_with_a_bearer_token(grpcurl: Grpcurl, served: TestHost) -> None:
-    writer = token(served, "writer-1", testplugins.notes.WRITER)
+    writer = token_for(served, "writer-1", testplugins.notes.WRITER)
     created = await grpcurl.call(path(NOTES, "CreateNote"), {"text": "hello"}, token=writer)
     assert created["text"] == "hello"
     assert created["id"]
     # The note grpcurl created is there for a client built from the generated code.
     assert (await Notes(served.channel, writer).get(created["id"])).text == "hello"
 
-    reader = token(served, "reader-1")
+    reader = token_for(served, "reader-1")
     fetched = await grpcurl.call(path(NOTES, "GetNote"), {"id": created["id"]}, token=reader)
     assert fetched == created
 
@@ -153,7 +147,7 @@ async def test_errors_show_their_error_info_and_bad_request(
         path(NOTES, "CreateNote"),
         {"text": ""},
         grpc.StatusCode.INVALID_ARGUMENT,
-        token=token(served, "writer-1", testplugins.notes.WRITER),
+        token=token_for(served, "writer-1", testplugins.notes.WRITER),
     )
     assert "Message: invalid request: text: must not be empty" in report
     shown = {detail["@type"]: detail for detail in details(report)}
@@ -171,7 +165,7 @@ async def test_refusals_show_their_error_info(grpcurl: Grpcurl, served: TestHost
         path(NOTES, "CreateNote"),
         {"text": "not allowed"},
         grpc.StatusCode.PERMISSION_DENIED,
-        token=token(served, "reader-1"),
+        token=token_for(served, "reader-1"),
     )
     [info] = details(report)
     assert info["@type"] == "type.googleapis.com/google.rpc.ErrorInfo"

@@ -6,7 +6,7 @@ import asyncio
 import datetime
 import ipaddress
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import crm_accounts.plugin
+import testplugins.notes
 from crm_host import hookimpl
-from crm_host._server.lifecycle import Host
 from crm_host.hookspecs import RegisterHealthCheck
-from crm_host.testing import rich_error, start_test_host, stop_test_host
-from support.hosts import CHEAP_ACCOUNTS, StartHost
+from crm_host.testing import StartHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import AsyncEchoPlugin
 
@@ -61,10 +59,10 @@ async def next_status(stream: AsyncIterator[int]) -> int:
 
 
 async def test_a_failing_plugin_check_turns_its_services_and_readiness_not_serving(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     plugin = MailServer()
-    channel = channel_to(await start_host((plugin, "mail")))
+    channel = (await crm_host((plugin, "mail"))).channel
     service = statuses(channel, "crmtest.v1.EchoService")
     overall = statuses(channel, "")
     assert await next_status(service) == SERVING
@@ -97,9 +95,7 @@ async def test_readiness_follows_the_database_down_and_back_up(crm_database_url:
     sql(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
     host_url = sqlalchemy.engine.make_url(url).set(username=role)
     test_host = await start_test_host(
-        [(crm_accounts.plugin, "accounts")],
-        host_url.render_as_string(hide_password=False),
-        {"accounts": CHEAP_ACCOUNTS},
+        [(testplugins.notes, "notes")], host_url.render_as_string(hide_password=False)
     )
     try:
         overall = statuses(test_host.channel, "")
@@ -284,10 +280,10 @@ class BrokenCheck(AsyncEchoPlugin):
 
 
 async def test_a_check_that_raises_reports_not_serving_and_checking_goes_on(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     plugin = BrokenCheck()
-    channel = channel_to(await start_host((plugin, "broken")))
+    channel = (await crm_host((plugin, "broken"))).channel
     overall = statuses(channel, "")
     assert await next_status(overall) == SERVING
     plugin.broken = True

@@ -1,7 +1,9 @@
-"""Bad input against a real accounts host: random bytes, hostile field values, oversize messages.
+"""Bad input against a real host: random bytes, invalid UTF-8, oversize messages.
 
 Whatever a client sends, the answer is a deliberate status (never INTERNAL or
-UNKNOWN) and the host keeps serving.
+UNKNOWN) and the host keeps serving. The host serves the notes and WhoAmI
+test plugins; the accounts plugin's own bad-input tests (hostile field
+values among them) are in plugins/accounts/tests.
 """
 
 from __future__ import annotations
@@ -9,29 +11,33 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import grpc
 import grpc.aio
 import pytest
-from conftest import ADMIN_EMAIL
 from google.protobuf import descriptor_pool, message_factory
-from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-import crm_accounts.plugin
-from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_host._server.lifecycle import Host
-from crm_host.testing import DETAILS_KEY, RichError, rich_error, start_test_host, stop_test_host
+import testplugins.notes
+from crm_host.testing import (
+    DETAILS_KEY,
+    StartHost,
+    TestHost,
+    rich_error,
+    start_test_host,
+    stop_test_host,
+)
 from reliability.serving import assert_serving
-from support.accounts import Accounts
-from support.hosts import CHEAP_ACCOUNTS, StartHost
-from testplugins._proto.crmtest.v1 import echo_pb2_grpc
-from testplugins.echo import DESCRIPTOR, EchoPlugin
+from support.notes import Notes, token_for
+from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc, notes_pb2
+from testplugins.echo import DESCRIPTOR, EchoPlugin, WhoAmIPlugin
 
+NOTES = notes_pb2.DESCRIPTOR.services_by_name["NotesService"]
 SQLITE_ONLY = pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)
 TIMEOUT = 30
 
@@ -40,7 +46,7 @@ TIMEOUT = 30
 
 SEED = 20260611
 PAYLOADS_PER_BATCH = 24
-ANONYMOUS, MEMBER, ADMIN = "anonymous", "member", "admin"
+ANONYMOUS, READER, WRITER = "anonymous", "reader", "writer"
 
 # Refusals come before the request is read, whatever it holds.
 REFUSALS = {
@@ -50,17 +56,13 @@ REFUSALS = {
 MALFORMED = (grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_REQUEST")
 # What a request that parses may meet, odd as its values are:
 DECODED_ANSWERS = {
-    # a request that happens to be valid (an empty ListAccounts, a Health
-    # Check of "", a reflection query);
+    # a request that happens to be valid (an Echo, a Health Check of "", a
+    # reflection query, a note with some text);
     grpc.StatusCode.OK,
-    # values that fail validation (an id that is no UUID, an empty name);
+    # values that fail validation (an id that is no UUID, an empty text);
     grpc.StatusCode.INVALID_ARGUMENT,
-    # a Health Check of a service that does not exist, a session id nobody has;
+    # a Health Check of a service that does not exist, a note nobody wrote;
     grpc.StatusCode.NOT_FOUND,
-    # Authenticate with credentials that match no account;
-    grpc.StatusCode.UNAUTHENTICATED,
-    # Authenticate once the peer failed too often (login throttling);
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
     # a method the served proto declares but its servicer leaves out (Health/List).
     grpc.StatusCode.UNIMPLEMENTED,
 }
@@ -167,37 +169,41 @@ def reason_of(error: grpc.aio.AioRpcError) -> str | None:
     return rich_error(error).reason
 
 
+@pytest.fixture
+async def served(crm_host: StartHost) -> TestHost:
+    """A host of the notes plugin (it writes what it gets) and WhoAmI (public)."""
+    return await crm_host((testplugins.notes, "notes"), (WhoAmIPlugin("public"), "whoami"))
+
+
 # On both engines: decoded garbage reaches the database (PostgreSQL refuses NUL in text).
 async def test_random_bytes_to_every_method_get_a_deliberate_answer_and_the_host_serves_on(
-    accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel], accounts: Accounts
+    served: TestHost,
 ) -> None:
-    channel = channel_to(accounts_host)
+    channel = served.channel
     methods = await served_methods(channel)
-    assert "/accounts.v1.AccountsService/CreateAccount" in map(path_of, methods)
+    assert "/crmtest.v1.NotesService/CreateNote" in map(path_of, methods)
     assert "/grpc.health.v1.Health/Watch" in map(path_of, methods)
-    await accounts.create(name="Member", email="member@example.com")
-    admin_id = (await accounts.authenticate(ADMIN_EMAIL)).account.id
-    # A session of its own per batch, as RevokeSession may end the one it is sent
-    # with; all opened first, as failed Authenticate calls get the peer throttled.
-    sessions = {
-        (path_of(method), caller): (await accounts.authenticate(email)).session_token
-        for method in methods
-        for caller, email in ((MEMBER, "member@example.com"), (ADMIN, ADMIN_EMAIL))
+    metadata = {
+        ANONYMOUS: (),
+        READER: served.caller("reader-1"),
+        WRITER: served.caller("writer-1", [testplugins.notes.WRITER]),
     }
+    writer = Notes(channel, token_for(served, "writer-2", testplugins.notes.WRITER))
+    known = await writer.create("known")
 
-    async def admin_reads_itself() -> None:
-        assert (await accounts.get(admin_id)).email == ADMIN_EMAIL
+    async def writer_reads_a_note() -> None:
+        assert (await writer.get(known.id)).text == "known"
 
     observed: Counter[tuple[str, str | None]] = Counter()
     for method in methods:
         path = path_of(method)
-        for caller in (ANONYMOUS, MEMBER, ADMIN):
-            token = sessions.get((path, caller))
-            metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        for caller in (ANONYMOUS, READER, WRITER):
             # Seeded per batch, so a failure names a payload that can be sent again.
             rng = random.Random(f"{SEED} {path} {caller}")  # noqa: S311 - no secret
             payloads = [random_payload(rng, method) for _ in range(PAYLOADS_PER_BATCH)]
-            outcomes = await asyncio.gather(*(send(channel, method, p, metadata) for p in payloads))
+            outcomes = await asyncio.gather(
+                *(send(channel, method, p, metadata[caller]) for p in payloads)
+            )
             for payload, outcome in zip(payloads, outcomes, strict=True):
                 observed[outcome.code.name, outcome.reason] += 1
                 answer = (outcome.code, outcome.reason)
@@ -207,7 +213,7 @@ async def test_random_bytes_to_every_method_get_a_deliberate_answer_and_the_host
                     assert answer in REFUSALS or outcome.code in DECODED_ANSWERS, where
                 else:
                     assert answer in REFUSALS | {MALFORMED}, where
-            await assert_serving(channel, admin_reads_itself)
+            await assert_serving(channel, writer_reads_a_note)
     # Both paths were taken: payloads the parser refused, and payloads that reached handlers.
     assert observed["INVALID_ARGUMENT", "MALFORMED_REQUEST"] > 0
     assert observed["OK", None] > 0
@@ -215,40 +221,76 @@ async def test_random_bytes_to_every_method_get_a_deliberate_answer_and_the_host
 
 
 @SQLITE_ONLY
-async def test_an_unimplemented_method_answers_unimplemented(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
+async def test_an_unimplemented_method_answers_unimplemented(crm_host: StartHost) -> None:
     # The generated base class: its Echo is not implemented.
-    host = await start_host((EchoPlugin(echo_pb2_grpc.EchoServiceServicer()), "echo"))
-    outcome = await send(channel_to(host), DESCRIPTOR.methods_by_name["Echo"], b"", ())
+    host = await crm_host((EchoPlugin(echo_pb2_grpc.EchoServiceServicer()), "echo"))
+    outcome = await send(host.channel, DESCRIPTOR.methods_by_name["Echo"], b"", ())
     assert (outcome.code, outcome.reason) == (grpc.StatusCode.UNIMPLEMENTED, "UNIMPLEMENTED")
+
+
+# Invalid UTF-8 on the wire: no client library sends it, so it is put together by hand.
+
+INVALID_UTF8 = [
+    b"\xff",  # never valid
+    b"\x80",  # a continuation byte alone
+    b"\xc0\x80",  # an overlong NUL
+    b"\xed\xa0\x80",  # a lone surrogate, U+D800
+    b"\xe2\x82",  # cut off
+    b"\xf4\x90\x80\x80",  # beyond U+10FFFF
+]
+
+
+def string_field_encodings(descriptor: Descriptor, bad: bytes) -> Iterator[tuple[str, bytes]]:
+    """Each string field of the message, nested ones too, holding ``bad``: (path, message)."""
+    for field in descriptor.fields:
+        if field.type == FieldDescriptor.TYPE_STRING:
+            yield field.name, length_delimited(field.number, b"ok" + bad + b"ok")
+        elif field.message_type is not None:
+            for path, inner in string_field_encodings(field.message_type, bad):
+                yield f"{field.name}.{path}", length_delimited(field.number, inner)
+
+
+@SQLITE_ONLY
+async def test_invalid_utf8_in_any_string_field_is_a_malformed_request(served: TestHost) -> None:
+    channel = served.channel
+    writer = served.caller("writer-1", [testplugins.notes.WRITER])
+    methods = [*NOTES.methods, *DESCRIPTOR.methods]
+    sent = 0
+    for method in methods:
+        for bad in INVALID_UTF8:
+            for path, payload in string_field_encodings(method.input_type, bad):
+                outcome = await send(channel, method, payload, writer)
+                assert (outcome.code, outcome.reason) == MALFORMED, (method.name, path, bad)
+                sent += 1
+    # Every method takes at least one string.
+    assert sent >= len(methods) * len(INVALID_UTF8)
+
+    async def echo() -> None:
+        reply = await echo_pb2_grpc.EchoServiceStub(channel).Echo(
+            echo_pb2.EchoRequest(message="after"), timeout=TIMEOUT
+        )
+        assert reply.message == "anonymous"
+
+    await assert_serving(channel, echo)
 
 
 # Oversize messages
 
 
-async def answer(call: Awaitable[object]) -> RichError | None:
-    """The call's error, with its rich details; None on success."""
-    try:
-        await call
-    except grpc.aio.AioRpcError as error:
-        return rich_error(error)
-    return None
-
-
 @SQLITE_ONLY
 async def test_a_request_over_the_default_size_limit_is_resource_exhausted(
-    accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel], accounts: Accounts
+    served: TestHost,
 ) -> None:
-    limit = accounts_host.settings.max_receive_message_bytes
+    limit = served.host.settings.max_receive_message_bytes
+    writer = Notes(served.channel, token_for(served, "writer-1", testplugins.notes.WRITER))
     with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await accounts.create(name="x" * limit)
+        await writer.create("x" * limit)
     assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
     async def create() -> None:
-        await accounts.create(email="after@example.com")
+        await writer.create("after")
 
-    await assert_serving(channel_to(accounts_host), create)
+    await assert_serving(served.channel, create)
 
 
 SMALL_LIMIT = 1024
@@ -259,20 +301,15 @@ async def test_a_small_size_limit_refuses_larger_requests_of_every_kind(
     crm_database_url: str,
 ) -> None:
     test_host = await start_test_host(
-        [(crm_accounts.plugin, "accounts")],
-        crm_database_url,
-        {"accounts": CHEAP_ACCOUNTS},
-        max_receive_message_bytes=SMALL_LIMIT,
+        [(testplugins.notes, "notes")], crm_database_url, max_receive_message_bytes=SMALL_LIMIT
     )
     try:
         channel = test_host.channel
-        accounts = Accounts(channel)
+        writer = Notes(channel, token_for(test_host, "writer-1", testplugins.notes.WRITER))
         methods = {path_of(m): m for m in await served_methods(channel)}
         large = "x" * SMALL_LIMIT
         oversize = {
-            "/accounts.v1.AccountsService/CreateAccount": accounts_pb2.CreateAccountRequest(
-                name=large
-            ),
+            "/crmtest.v1.NotesService/CreateNote": notes_pb2.CreateNoteRequest(text=large),
             "/grpc.health.v1.Health/Watch": health_pb2.HealthCheckRequest(service=large),
             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": (
                 reflection_pb2.ServerReflectionRequest(file_containing_symbol=large)
@@ -283,12 +320,10 @@ async def test_a_small_size_limit_refuses_larger_requests_of_every_kind(
             assert outcome.code == grpc.StatusCode.RESOURCE_EXHAUSTED, path
 
             async def create(number: int = number) -> None:
-                await accounts.create(email=f"after{number}@example.com")
+                await writer.create(f"after {number}")
 
             await assert_serving(channel, create)
         # Under the limits, the request reaches the handler.
-        error = await answer(accounts.create(name="x" * 300))
-        assert error is not None
-        assert error.violations == [("name", "NAME_TOO_LONG")]
+        assert (await writer.create("x" * 300)).text == "x" * 300
     finally:
         await stop_test_host(test_host)

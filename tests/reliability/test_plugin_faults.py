@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,10 @@ import grpc.aio
 import pytest
 
 from crm_host._server import logs
-from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError
-from crm_host.testing import HostProcess, rich_error, start_test_host, stop_test_host
+from crm_host.testing import HostProcess, StartHost, rich_error, start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.distributions import install_plugin
-from support.hosts import StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import LEAKY_ERROR, AsyncEchoPlugin, SyncEchoPlugin
 from testplugins.faulty import Lifecycle
@@ -55,11 +52,10 @@ def request_id_of(error: grpc.aio.AioRpcError) -> str:
 @pytest.mark.parametrize("plugin", [AsyncEchoPlugin, SyncEchoPlugin], ids=["async", "sync"])
 async def test_a_raising_handler_answers_internal_without_its_text_while_others_are_served(
     plugin: type,
-    start_host: StartHost,
-    channel_to: Callable[[Host], grpc.aio.Channel],
+    crm_host: StartHost,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    channel = channel_to(await start_host((plugin(), "echo")))
+    channel = (await crm_host((plugin(), "echo"))).channel
     stub = echo_pb2_grpc.EchoServiceStub(channel)
     caplog.handler.setFormatter(logs.JsonFormatter())
     # Bugs and ordinary calls interleaved, all in flight at once.

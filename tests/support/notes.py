@@ -10,6 +10,7 @@ from typing import Any
 import grpc.aio
 import sqlalchemy
 
+from crm_host.testing import TestHost
 from support.distributions import install_plugin
 from testplugins._proto.crmtest.v1 import notes_pb2, notes_pb2_grpc
 from testplugins.notes import authors
@@ -33,6 +34,12 @@ def add_author(database_url: str, name: str, roles: str = "writer") -> str:
     finally:
         engine.dispose()
     return token
+
+
+def token_for(host: TestHost, account_id: str, *roles: str) -> str:
+    """A bearer token of ``host``'s test authenticator for ``account_id`` holding ``roles``."""
+    [(_, value)] = host.caller(account_id, roles)
+    return value.removeprefix("Bearer ")
 
 
 class Notes:
