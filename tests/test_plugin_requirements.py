@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm_host import __version__
 from crm_host._server.plugins import PluginError
 from crm_host.testing import StartHost
 from testplugins.faulty import Lifecycle, Requiring
@@ -34,7 +35,7 @@ async def test_plugins_start_after_the_plugins_they_require(crm_host: StartHost)
         ),
         (
             [("future", [], ">=2.0")],
-            "plugin 'future': supports crm-host >=2.0, not crm-host 0.1.0",
+            f"plugin 'future': supports crm-host >=2.0, not crm-host {__version__}",
         ),
         (
             [("typo", [], "=>1")],
