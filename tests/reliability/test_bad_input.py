@@ -214,6 +214,10 @@ async def test_random_bytes_to_every_method_get_a_deliberate_answer_and_the_host
                 else:
                     assert answer in REFUSALS | {MALFORMED}, where
             await assert_serving(channel, writer_reads_a_note)
+    print(
+        f"\nRELIABILITY random bytes: {len(methods)} methods x 3 callers x "
+        f"{PAYLOADS_PER_BATCH} payloads; answers {dict(sorted(observed.items(), key=str))}"
+    )
     # Both paths were taken: payloads the parser refused, and payloads that reached handlers.
     assert observed["INVALID_ARGUMENT", "MALFORMED_REQUEST"] > 0
     assert observed["OK", None] > 0
