@@ -199,6 +199,7 @@ def test_the_default_deadline_is_an_option() -> None:
 
 
 def run(*args: str, site: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`crm-host ARGS` with the mail plugin, and only it, of whatever is installed."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     return subprocess.run(
         [sys.executable, "-m", "crm_host", *args],
@@ -207,7 +208,12 @@ def run(*args: str, site: Path, env: dict[str, str]) -> subprocess.CompletedProc
         text=True,
         timeout=60,
         check=False,
-        env={**inherited, "PYTHONPATH": os.pathsep.join([str(site), str(TESTS)]), **env},
+        env={
+            **inherited,
+            "PYTHONPATH": os.pathsep.join([str(site), str(TESTS)]),
+            "CRM_PLUGINS": "mail",
+            **env,
+        },
     )
 
 

@@ -12,13 +12,16 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import crm_accounts.plugin
+import testplugins.notes
+from crm_host._server.config import HostSettings
 from crm_host._server.lifecycle import Host
-from support.accounts import Accounts
-from support.hosts import HostProcess, StartHost
+from crm_host._server.plugins import PluginManager
+from crm_host.testing import HostProcess, StartHost
+from support.notes import Notes, add_author
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+NOTES = (testplugins.notes, "notes")
 
 
 async def check(channel: grpc.aio.Channel, service: str) -> int:
@@ -28,30 +31,21 @@ async def check(channel: grpc.aio.Channel, service: str) -> int:
     return int(reply.status)
 
 
-@pytest.mark.parametrize("service", ["", "liveness", "accounts.v1.AccountsService"])
-async def test_serving_once_started(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], service: str
-) -> None:
-    host = await start_host((crm_accounts.plugin, "accounts"))
-    assert await check(channel_to(host), service) == SERVING
+@pytest.mark.parametrize("service", ["", "liveness", "crmtest.v1.NotesService"])
+async def test_serving_once_started(crm_host: StartHost, service: str) -> None:
+    host = await crm_host(NOTES)
+    assert await check(host.channel, service) == SERVING
 
 
-async def test_unknown_service_name_is_not_found(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
-    host = await start_host((crm_accounts.plugin, "accounts"))
+async def test_unknown_service_name_is_not_found(crm_host: StartHost) -> None:
+    host = await crm_host(NOTES)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await check(channel_to(host), "accounts.v1.NoSuchService")
+        await check(host.channel, "crmtest.v1.NoSuchService")
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-async def test_readiness_waits_for_the_database(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], tmp_path: Path
-) -> None:
+async def test_readiness_waits_for_the_database(tmp_path: Path) -> None:
     """A host whose database does not answer is alive but not ready."""
-    from crm_host._server.config import HostSettings
-    from crm_host._server.plugins import PluginManager
-
     host = Host(
         PluginManager(),
         HostSettings(
@@ -60,25 +54,25 @@ async def test_readiness_waits_for_the_database(
     )
     await host.start()
     try:
-        channel = channel_to(host)
-        assert await check(channel, "liveness") == SERVING
-        assert await check(channel, "") == NOT_SERVING
-        (tmp_path / "missing").mkdir()
-        while await check(channel, "") != SERVING:
-            await asyncio.sleep(0.1)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+            assert await check(channel, "liveness") == SERVING
+            assert await check(channel, "") == NOT_SERVING
+            (tmp_path / "missing").mkdir()
+            while await check(channel, "") != SERVING:
+                await asyncio.sleep(0.1)
     finally:
         await host.stop(0)
 
 
 async def test_sigterm_reports_not_serving_drains_and_exits_zero(
-    serve_accounts: Callable[[], HostProcess],
+    serve_notes: Callable[[], HostProcess],
 ) -> None:
-    process = serve_accounts()
+    process = serve_notes()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{process.port}") as channel:
         while await check(channel, "") != SERVING:
             await asyncio.sleep(0.05)
         watch = health_pb2_grpc.HealthStub(channel).Watch(
-            health_pb2.HealthCheckRequest(service="accounts.v1.AccountsService")
+            health_pb2.HealthCheckRequest(service="crmtest.v1.NotesService")
         )
         assert (await watch.read()).status == SERVING
         process.process.terminate()
@@ -89,24 +83,24 @@ async def test_sigterm_reports_not_serving_drains_and_exits_zero(
 
 
 async def test_sigterm_lets_slow_calls_in_flight_finish_and_refuses_new_ones(
-    serve_accounts: Callable[..., HostProcess],
+    serve_notes: Callable[..., HostProcess], tmp_path: Path
 ) -> None:
-    """Real argon2 hashing on one worker keeps creates in flight when SIGTERM arrives."""
-    process = serve_accounts("--grace", "30", env={"CRM_ACCOUNTS__HASH_WORKERS": "1"})
-    port = process.port
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    """Creates that wait a second before they write are in flight when SIGTERM arrives."""
+    url = f"sqlite:///{tmp_path / 'slow.db'}"
+    process = serve_notes(
+        "--database-url", url, "--grace", "30", env={"CRM_NOTES__WRITE_DELAY_SECONDS": "1"}
+    )
+    writer = add_author(url, "writer")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{process.port}") as channel:
         while await check(channel, "") != SERVING:
             await asyncio.sleep(0.05)
-        client = Accounts(channel)
-        # Each create hashes for about a tenth of a second, one after the other.
-        in_flight = [
-            asyncio.ensure_future(client.create(email=f"slow{i}@example.com")) for i in range(5)
-        ]
+        client = Notes(channel, writer)
+        in_flight = [asyncio.ensure_future(client.create(f"slow {i}")) for i in range(5)]
         await asyncio.sleep(0.2)
         process.process.send_signal(signal.SIGTERM)
         created = await asyncio.gather(*in_flight)
-        assert len({account.id for account in created}) == 5
+        assert len({note.id for note in created}) == 5
         with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await client.create(email="late@example.com")
+            await client.create("late")
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     assert await asyncio.to_thread(process.wait) == 0

@@ -17,13 +17,10 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
-import sqlalchemy
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.orm import Session
 
-import crm_accounts.plugin
-from crm_accounts.models import Account, LoginSession
+import testplugins.notes
 from crm_host._server import logs, metrics
 from crm_host._server import store as database
 from crm_host._server.access import Gatekeeper, Policy
@@ -31,10 +28,9 @@ from crm_host._server.admission import HostInterceptor
 from crm_host._server.config import HostSettings
 from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginManager
-from support.accounts import PASSWORD, Accounts
-from support.errors import DETAILS_KEY, rich_error
-from support.hosts import StartHost
-from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
+from crm_host.testing import DETAILS_KEY, StartHost, rich_error
+from support.notes import Notes, add_author
+from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc, notes_pb2, notes_pb2_grpc
 from testplugins.echo import AsyncEcho, EchoPlugin, SyncEcho, WhoAmIPlugin
 
 ECHO = "/crmtest.v1.EchoService/Echo"
@@ -65,12 +61,10 @@ BOTH_KINDS = pytest.mark.parametrize(
 
 
 @pytest.fixture
-def echo_to(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> Callable[[Any], Any]:
+def echo_to(crm_host: StartHost) -> Callable[[Any], Any]:
     async def start(servicer: Any) -> Any:
-        host = await start_host((EchoPlugin(servicer), "echo"))
-        return echo_pb2_grpc.EchoServiceStub(channel_to(host))
+        host = await crm_host((EchoPlugin(servicer), "echo"))
+        return echo_pb2_grpc.EchoServiceStub(host.channel)
 
     return start
 
@@ -139,10 +133,10 @@ async def test_a_request_id_is_generated_per_call_when_absent_or_unacceptable(
 
 
 async def test_an_invalid_argument_error_keeps_its_details_and_carries_the_request_id(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    host = await start_host((EchoPlugin(LoggingAsyncEcho()), "echo"))
-    echo = channel_to(host).unary_unary(ECHO)
+    host = await crm_host((EchoPlugin(LoggingAsyncEcho()), "echo"))
+    echo = host.channel.unary_unary(ECHO)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         # Field 1 claims 100 bytes: not a valid EchoRequest.
         await echo(b"\x0a\x64abc", metadata=(("x-request-id", "bad-1"),), timeout=10)
@@ -153,19 +147,17 @@ async def test_an_invalid_argument_error_keeps_its_details_and_carries_the_reque
     assert [key for key, _ in trailers if key == DETAILS_KEY] == [DETAILS_KEY]
 
 
-async def test_accounts_validation_errors_carry_the_request_id(
-    accounts_host: Host, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
-    from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-
-    stub = accounts_pb2_grpc.AccountsServiceStub(channel_to(accounts_host))
+async def test_a_plugins_validation_errors_carry_the_request_id(crm_host: StartHost) -> None:
+    host = await crm_host((testplugins.notes, "notes"))
+    writer = host.caller("writer-1", [testplugins.notes.WRITER])
     with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await stub.CreateAccount(
-            accounts_pb2.CreateAccountRequest(name="", email="x@example.com", password=PASSWORD),
-            metadata=(("x-request-id", "create-7"),),
+        await notes_pb2_grpc.NotesServiceStub(host.channel).CreateNote(
+            notes_pb2.CreateNoteRequest(text=""),
+            metadata=(*writer, ("x-request-id", "create-7")),
             timeout=30,
         )
-    assert rich_error(failure.value).code == grpc.StatusCode.INVALID_ARGUMENT
+    error = rich_error(failure.value)
+    assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_FAILED")
     assert request_id_trailer(failure.value.trailing_metadata()) == ["create-7"]
 
 
@@ -186,11 +178,9 @@ async def test_handler_aborts_and_unexpected_exceptions_carry_the_request_id(
         assert request_id_trailer(failure.value.trailing_metadata()) == [message]
 
 
-async def test_a_refused_call_carries_the_request_id(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
-    host = await start_host((WhoAmIPlugin("authenticated"), "echo"))
-    stub = echo_pb2_grpc.EchoServiceStub(channel_to(host))
+async def test_a_refused_call_carries_the_request_id(crm_host: StartHost) -> None:
+    host = await crm_host((WhoAmIPlugin("authenticated"), "echo"))
+    stub = echo_pb2_grpc.EchoServiceStub(host.channel)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await stub.Echo(echo_pb2.EchoRequest(), metadata=(("x-request-id", "nobody"),))
     assert rich_error(failure.value).reason == "UNAUTHENTICATED"
@@ -277,39 +267,6 @@ async def test_text_lines_keep_their_format_and_end_with_the_request_id_inside_c
     assert any(re.fullmatch(rf"{stamp} INFO crmtest: outside any call", line) for line in lines), (
         lines
     )
-
-
-async def test_no_password_hash_or_token_reaches_the_logs(
-    accounts_host: Host,
-    channel_to: Callable[[Host], grpc.aio.Channel],
-    caplog: pytest.LogCaptureFixture,
-    log_to: Callable[[logs.LogFormat], io.StringIO],
-) -> None:
-    secret = "a very private passphrase 42"
-    output = log_to("json")
-    caplog.handler.setFormatter(logs.JsonFormatter())
-    with caplog.at_level(logging.DEBUG):
-        client = Accounts(channel_to(accounts_host))
-        created = await client.create("Jane Roe", "jane@example.com", secret)
-        token = (await client.authenticate("jane@example.com", secret)).session_token
-        assert (await client.as_caller(token).get(created.id)).email == "jane@example.com"
-        # A wrong password and a bad token are logged as failures, still without secrets.
-        with pytest.raises(grpc.aio.AioRpcError):
-            await client.authenticate("jane@example.com", secret + "!")
-        with pytest.raises(grpc.aio.AioRpcError):
-            await client.as_caller(token + "x").get(created.id)
-
-    with Session(accounts_host.engine) as session:
-        stored_hash = session.scalars(
-            sqlalchemy.select(Account.password_hash).where(Account.id == created.id)
-        ).one()
-        token_hashes = session.scalars(sqlalchemy.select(LoginSession.token_hash)).all()
-    captured = caplog.text + output.getvalue()
-    # The capture worked: the calls' lines are there.
-    assert captured.count('"logger": "crm_host.rpc"') >= 10
-    for forbidden in [secret, token, stored_hash, *token_hashes]:
-        assert forbidden
-        assert forbidden not in captured
 
 
 # Metrics
@@ -430,36 +387,36 @@ def test_a_metrics_address_without_a_port_is_refused() -> None:
         metrics.parse_address("localhost")
 
 
-async def test_the_host_serves_metrics_when_given_an_address(database_url: str) -> None:
+async def test_the_host_serves_metrics_when_given_an_address(crm_database_url: str) -> None:
     manager = PluginManager()
-    manager.register(crm_accounts.plugin, "accounts")
+    manager.register(testplugins.notes, "notes")
     settings = HostSettings(
         listen="127.0.0.1:0",
-        database_url=database_url,
+        database_url=crm_database_url,
         migrate=True,
-        plugin_settings={"accounts": {"argon2_profile": "insecure-test-only"}},
         metrics_listen="127.0.0.1:0",
     )
     host = Host(manager, settings)
     try:
         await host.start()
         await host.wait_ready()
+        writer = await asyncio.to_thread(add_author, crm_database_url, "writer")
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            client = Accounts(channel)
-            await client.create()
+            client = Notes(channel, writer)
+            await client.create("counted")
             with pytest.raises(grpc.aio.AioRpcError):
-                await client.create()
+                await client.create("")
         assert host.metrics_port is not None
         result = await asyncio.to_thread(scrape, host.metrics_port)
     finally:
         await host.stop(0)
     labels = {
         "grpc_type": "unary",
-        "grpc_service": "accounts.v1.AccountsService",
-        "grpc_method": "CreateAccount",
+        "grpc_service": "crmtest.v1.NotesService",
+        "grpc_method": "CreateNote",
     }
     assert result.value("grpc_server_started_total", **labels) == 2
     assert result.value("grpc_server_handled_total", grpc_code="OK", **labels) == 1
-    assert result.value("grpc_server_handled_total", grpc_code="ALREADY_EXISTS", **labels) == 1
+    assert result.value("grpc_server_handled_total", grpc_code="INVALID_ARGUMENT", **labels) == 1
     assert result.value("crm_host_plugins_loaded") == 1
     assert result.value("crm_host_db_pool_size") >= 0

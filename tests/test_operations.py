@@ -6,7 +6,7 @@ import asyncio
 import datetime
 import ipaddress
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import crm_accounts.plugin
+import testplugins.notes
 from crm_host import hookimpl
-from crm_host._server.lifecycle import Host
 from crm_host.hookspecs import RegisterHealthCheck
-from crm_host.testing import start_test_host, stop_test_host
-from support.databases import POSTGRESQL_URL, postgresql_schema
-from support.errors import rich_error
-from support.hosts import CHEAP_ACCOUNTS, StartHost
+from crm_host.testing import StartHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import AsyncEchoPlugin
 
@@ -63,10 +59,10 @@ async def next_status(stream: AsyncIterator[int]) -> int:
 
 
 async def test_a_failing_plugin_check_turns_its_services_and_readiness_not_serving(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     plugin = MailServer()
-    channel = channel_to(await start_host((plugin, "mail")))
+    channel = (await crm_host((plugin, "mail"))).channel
     service = statuses(channel, "crmtest.v1.EchoService")
     overall = statuses(channel, "")
     assert await next_status(service) == SERVING
@@ -83,43 +79,43 @@ async def test_a_failing_plugin_check_turns_its_services_and_readiness_not_servi
     assert await next_status(overall) == SERVING
 
 
-@pytest.mark.skipif(not POSTGRESQL_URL, reason="CRM_TEST_DATABASE_URL is not set")
-async def test_readiness_follows_the_database_down_and_back_up() -> None:
+@pytest.mark.parametrize("crm_database_url", ["postgresql"], indirect=True)
+async def test_readiness_follows_the_database_down_and_back_up(crm_database_url: str) -> None:
     """The host's own database role is locked out and its connections killed."""
     role = f"crm_outage_{uuid.uuid4().hex[:8]}"
-    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
+    url = crm_database_url
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
 
     def sql(statement: str, **params: str) -> None:
         with admin.connect() as connection:
             connection.execute(sqlalchemy.text(statement), params)
 
-    with postgresql_schema() as url:
-        schema = str(sqlalchemy.engine.make_url(url).query["options"]).split("=", 1)[1]
-        sql(f'CREATE ROLE "{role}" LOGIN')
-        sql(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
-        host_url = sqlalchemy.engine.make_url(url).set(username=role)
-        test_host = await start_test_host(
-            [(crm_accounts.plugin, "accounts")],
-            host_url.render_as_string(hide_password=False),
-            {"accounts": CHEAP_ACCOUNTS},
-        )
-        try:
-            overall = statuses(test_host.channel, "")
-            assert await next_status(overall) == SERVING
-            sql(f'ALTER ROLE "{role}" NOLOGIN')
-            sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r", r=role)
-            assert await next_status(overall) == NOT_SERVING
-            sql(f'ALTER ROLE "{role}" LOGIN')
-            assert await next_status(overall) == SERVING
-        finally:
-            await stop_test_host(test_host)
-            sql(f'DROP OWNED BY "{role}"')
-            sql(f'DROP ROLE "{role}"')
+    schema = str(sqlalchemy.engine.make_url(url).query["options"]).split("=", 1)[1]
+    sql(f'CREATE ROLE "{role}" LOGIN')
+    sql(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
+    host_url = sqlalchemy.engine.make_url(url).set(username=role)
+    test_host = await start_test_host(
+        [(testplugins.notes, "notes")], host_url.render_as_string(hide_password=False)
+    )
+    try:
+        overall = statuses(test_host.channel, "")
+        assert await next_status(overall) == SERVING
+        sql(f'ALTER ROLE "{role}" NOLOGIN')
+        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r", r=role)
+        assert await next_status(overall) == NOT_SERVING
+        sql(f'ALTER ROLE "{role}" LOGIN')
+        assert await next_status(overall) == SERVING
+    finally:
+        await stop_test_host(test_host)
+        sql(f'DROP OWNED BY "{role}"')
+        sql(f'DROP ROLE "{role}"')
     admin.dispose()
 
 
-async def test_stop_drains_before_it_stops_taking_calls(database_url: str) -> None:
-    test_host = await start_test_host([(AsyncEchoPlugin(), "echo")], database_url, drain_delay=1)
+async def test_stop_drains_before_it_stops_taking_calls(crm_database_url: str) -> None:
+    test_host = await start_test_host(
+        [(AsyncEchoPlugin(), "echo")], crm_database_url, drain_delay=1
+    )
     echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
     overall = statuses(test_host.channel, "")
     assert await next_status(overall) == SERVING
@@ -131,9 +127,9 @@ async def test_stop_drains_before_it_stops_taking_calls(database_url: str) -> No
     await test_host.channel.close()
 
 
-async def test_an_oversize_message_is_resource_exhausted(database_url: str) -> None:
+async def test_an_oversize_message_is_resource_exhausted(crm_database_url: str) -> None:
     test_host = await start_test_host(
-        [(AsyncEchoPlugin(), "echo")], database_url, max_receive_message_bytes=1024
+        [(AsyncEchoPlugin(), "echo")], crm_database_url, max_receive_message_bytes=1024
     )
     try:
         echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
@@ -213,10 +209,12 @@ async def echo_over(channel: grpc.aio.Channel) -> grpc.StatusCode:
 
 
 @pytest.mark.parametrize("mutual", [False, True], ids=["tls", "mtls"])
-async def test_tls_and_mutual_tls(database_url: str, pki: dict[str, Path], mutual: bool) -> None:
+async def test_tls_and_mutual_tls(
+    crm_database_url: str, pki: dict[str, Path], mutual: bool
+) -> None:
     test_host = await start_test_host(
         [(AsyncEchoPlugin(), "echo")],
-        database_url,
+        crm_database_url,
         tls_cert=str(pki["server_cert"]),
         tls_key=str(pki["server_key"]),
         tls_client_ca=str(pki["ca"]) if mutual else None,
@@ -241,10 +239,10 @@ async def test_tls_and_mutual_tls(database_url: str, pki: dict[str, Path], mutua
         await stop_test_host(test_host)
 
 
-async def test_calls_without_a_deadline_get_the_default_one(database_url: str) -> None:
+async def test_calls_without_a_deadline_get_the_default_one(crm_database_url: str) -> None:
     plugin = AsyncEchoPlugin()
     test_host = await start_test_host(
-        [(plugin, "echo")], database_url, default_deadline_seconds=0.2
+        [(plugin, "echo")], crm_database_url, default_deadline_seconds=0.2
     )
     try:
         echo = echo_pb2_grpc.EchoServiceStub(test_host.channel)
@@ -282,10 +280,10 @@ class BrokenCheck(AsyncEchoPlugin):
 
 
 async def test_a_check_that_raises_reports_not_serving_and_checking_goes_on(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     plugin = BrokenCheck()
-    channel = channel_to(await start_host((plugin, "broken")))
+    channel = (await crm_host((plugin, "broken"))).channel
     overall = statuses(channel, "")
     assert await next_status(overall) == SERVING
     plugin.broken = True

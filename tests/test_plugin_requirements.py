@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from crm_host import __version__
 from crm_host._server.plugins import PluginError
-from support.hosts import StartHost
+from crm_host.testing import StartHost
 from testplugins.faulty import Lifecycle, Requiring
 
 
-async def test_plugins_start_after_the_plugins_they_require(start_host: StartHost) -> None:
+async def test_plugins_start_after_the_plugins_they_require(crm_host: StartHost) -> None:
     calls: list[str] = []
-    host = await start_host(
+    host = await crm_host(
         (Requiring("deals", calls, ["contacts"], host=">=0.1,<1"), "deals"),
         (Requiring("contacts", calls, ["base"]), "contacts"),
         (Lifecycle("base", calls), "base"),
     )
     assert calls == ["startup base", "startup contacts", "startup deals"]
-    await host.stop(0)
+    await host.host.stop(0)
     assert calls[3:] == ["shutdown deals", "shutdown contacts", "shutdown base"]
 
 
@@ -34,7 +35,7 @@ async def test_plugins_start_after_the_plugins_they_require(start_host: StartHos
         ),
         (
             [("future", [], ">=2.0")],
-            "plugin 'future': supports crm-host >=2.0, not crm-host 0.1.0",
+            f"plugin 'future': supports crm-host >=2.0, not crm-host {__version__}",
         ),
         (
             [("typo", [], "=>1")],
@@ -43,11 +44,11 @@ async def test_plugins_start_after_the_plugins_they_require(start_host: StartHos
     ],
 )
 async def test_unmet_requirements_stop_the_host_naming_both_sides(
-    start_host: StartHost, plugins: list[tuple[str, list[str], str | None]], message: str
+    crm_host: StartHost, plugins: list[tuple[str, list[str], str | None]], message: str
 ) -> None:
     calls: list[str] = []
     with pytest.raises(PluginError) as failure:
-        await start_host(
+        await crm_host(
             *((Requiring(name, calls, needs, host), name) for name, needs, host in plugins)
         )
     assert str(failure.value) == message

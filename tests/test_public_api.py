@@ -47,6 +47,39 @@ def test_plugins_import_only_the_public_api(path: Path) -> None:
     assert private == set(), f"{path} imports private crm_host modules"
 
 
+# The host's test support, which plugins' own tests must not lean on.
+HOST_TEST_MODULES = {"conftest", "support", "testplugins", "reliability"}
+
+
+def test_plugin_tests_use_nothing_of_the_host_tests() -> None:
+    tests = [path for path in PLUGIN_SOURCES if path.relative_to(ROOT).parts[2] == "tests"]
+    assert any(path.name == "conftest.py" for path in tests)
+    borrowed = {
+        str(path.relative_to(ROOT)): modules
+        for path in tests
+        if (modules := {m for m in imported_modules(path) if m.split(".")[0] in HOST_TEST_MODULES})
+    }
+    assert borrowed == {}
+
+
+def test_host_tests_use_only_the_test_plugins() -> None:
+    """tests/, but the product-level tests/system, never imports a workspace plugin."""
+    plugins = {path.parent.name for path in ROOT.glob("plugins/*/src/*/__init__.py")}
+    assert "crm_accounts" in plugins
+    tests = [
+        path
+        for path in (ROOT / "tests").rglob("*.py")
+        if "system" not in path.relative_to(ROOT / "tests").parts
+    ]
+    assert ROOT / "tests" / "conftest.py" in tests
+    used = {
+        str(path.relative_to(ROOT)): modules
+        for path in tests
+        if (modules := {m for m in imported_modules(path) if m.split(".")[0] in plugins})
+    }
+    assert used == {}, "use tests/testplugins"
+
+
 def test_every_public_name_is_documented_in_the_plugin_guide() -> None:
     guide = (ROOT / "docs/writing-a-plugin.md").read_text()
     table = set(re.findall(r"^\| `([A-Za-z_]+)", guide, re.MULTILINE))

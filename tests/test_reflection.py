@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import grpc
 import grpc.aio
@@ -10,12 +10,11 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2
 
-import crm_accounts.plugin
-from crm_host._server.lifecycle import Host
-from support.hosts import StartHost
+import testplugins.notes
+from crm_host.testing import StartHost, TestHost
 
 EXPECTED_SERVICES = {
-    "accounts.v1.AccountsService",
+    "crmtest.v1.NotesService",
     "grpc.health.v1.Health",
     "grpc.reflection.v1alpha.ServerReflection",
     "grpc.reflection.v1.ServerReflection",
@@ -72,41 +71,36 @@ class ReflectionClient:
 
 
 @pytest.fixture
-async def reflection_host(start_host: StartHost) -> Host:
-    return await start_host((crm_accounts.plugin, "accounts"))
+async def reflection_host(crm_host: StartHost) -> TestHost:
+    return await crm_host((testplugins.notes, "notes"))
 
 
 @pytest.mark.parametrize("package", VERSIONS)
 async def test_lists_plugin_health_and_reflection_services(
-    reflection_host: Host, channel_to: Callable[[Host], grpc.aio.Channel], package: str
+    reflection_host: TestHost, package: str
 ) -> None:
-    client = ReflectionClient(channel_to(reflection_host), package)
+    client = ReflectionClient(reflection_host.channel, package)
     assert await client.list_services() == EXPECTED_SERVICES
 
 
 @pytest.mark.parametrize("package", VERSIONS)
-async def test_resolves_the_create_account_request_type(
-    reflection_host: Host, channel_to: Callable[[Host], grpc.aio.Channel], package: str
+async def test_resolves_the_create_note_request_type(
+    reflection_host: TestHost, package: str
 ) -> None:
-    client = ReflectionClient(channel_to(reflection_host), package)
-    pool = await client.pool_for("accounts.v1.AccountsService")
-    method = pool.FindMethodByName("accounts.v1.AccountsService.CreateAccount")
+    client = ReflectionClient(reflection_host.channel, package)
+    pool = await client.pool_for("crmtest.v1.NotesService")
+    method = pool.FindMethodByName("crmtest.v1.NotesService.CreateNote")
     request = method.input_type
-    assert request.full_name == "accounts.v1.CreateAccountRequest"
-    assert [(f.name, f.number) for f in request.fields] == [
-        ("name", 1),
-        ("email", 2),
-        ("password", 3),
-        ("request_id", 4),
-    ]
-    assert method.output_type.full_name == "accounts.v1.CreateAccountResponse"
+    assert request.full_name == "crmtest.v1.CreateNoteRequest"
+    assert [(f.name, f.number) for f in request.fields] == [("text", 1), ("request_id", 2)]
+    assert method.output_type.full_name == "crmtest.v1.Note"
 
 
 @pytest.mark.parametrize("package", VERSIONS)
 async def test_every_listed_service_can_be_described(
-    reflection_host: Host, channel_to: Callable[[Host], grpc.aio.Channel], package: str
+    reflection_host: TestHost, package: str
 ) -> None:
-    client = ReflectionClient(channel_to(reflection_host), package)
+    client = ReflectionClient(reflection_host.channel, package)
     for service in sorted(await client.list_services()):
         pool = await client.pool_for(service)
         assert pool.FindServiceByName(service).methods

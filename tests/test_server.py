@@ -19,8 +19,7 @@ from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError, PluginInfo, PluginManager
 from crm_host._server.registry import ServiceRegistry
 from crm_host.hookspecs import RegisterService
-from support.errors import rich_error
-from support.hosts import StartHost
+from crm_host.testing import StartHost, rich_error
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import DESCRIPTOR, AsyncEchoPlugin, SyncEcho, SyncEchoPlugin
 from testplugins.faulty import Lifecycle, StartupFails
@@ -29,14 +28,12 @@ EchoStarter = Callable[[object], Awaitable[Any]]
 
 
 @pytest.fixture
-def start_echo(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> EchoStarter:
+def start_echo(crm_host: StartHost) -> EchoStarter:
     """Start a host with an echo plugin; return a stub of its service."""
 
     async def start(plugin: object) -> Any:
-        host = await start_host((plugin, "echo"))
-        return echo_pb2_grpc.EchoServiceStub(channel_to(host))
+        host = await crm_host((plugin, "echo"))
+        return echo_pb2_grpc.EchoServiceStub(host.channel)
 
     return start
 
@@ -114,18 +111,18 @@ async def test_one_log_line_per_call_with_method_code_and_duration(
         assert re.fullmatch(rf"rpc /crmtest\.v1\.EchoService/Echo {code} \d+\.\dms", line)
 
 
-async def test_a_failing_startup_hook_names_the_plugin(start_host: StartHost) -> None:
+async def test_a_failing_startup_hook_names_the_plugin(crm_host: StartHost) -> None:
     with pytest.raises(PluginError) as failure:
-        await start_host((AsyncEchoPlugin(), "echo"), (StartupFails(), "mailer"))
+        await crm_host((AsyncEchoPlugin(), "echo"), (StartupFails(), "mailer"))
     assert str(failure.value) == (
         "plugin 'mailer': hook startup raised RuntimeError: cannot reach the mail server"
     )
 
 
-async def test_shutdown_hooks_run_in_reverse_order(start_host: StartHost) -> None:
+async def test_shutdown_hooks_run_in_reverse_order(crm_host: StartHost) -> None:
     calls: list[str] = []
-    host = await start_host((Lifecycle("a", calls), "a"), (Lifecycle("b", calls), "b"))
-    await host.stop(0)
+    host = await crm_host((Lifecycle("a", calls), "a"), (Lifecycle("b", calls), "b"))
+    await host.host.stop(0)
     assert calls == ["startup a", "startup b", "shutdown b", "shutdown a"]
 
 
@@ -174,12 +171,10 @@ def test_malformed_registrations_are_refused(kwargs: dict[str, object], message:
         register(**arguments)
 
 
-async def test_stop_lets_in_flight_calls_finish_and_refuses_new_ones(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
+async def test_stop_lets_in_flight_calls_finish_and_refuses_new_ones(crm_host: StartHost) -> None:
     plugin = AsyncEchoPlugin()
-    host = await start_host((plugin, "echo"))
-    stub = echo_pb2_grpc.EchoServiceStub(channel_to(host))
+    host = await crm_host((plugin, "echo"))
+    stub = echo_pb2_grpc.EchoServiceStub(host.channel)
     in_flight = asyncio.ensure_future(stub.Echo(echo_pb2.EchoRequest(message="hold")))
     await plugin.servicer.held.wait()
 
@@ -191,7 +186,7 @@ async def test_stop_lets_in_flight_calls_finish_and_refuses_new_ones(
                 return refused.code()
             await asyncio.sleep(0.01)
 
-    stopping = asyncio.ensure_future(host.stop(grace=30))
+    stopping = asyncio.ensure_future(host.host.stop(grace=30))
     # A call racing the shutdown itself is cancelled by grpc instead
     # (issue 6 adds a drain delay for that); none of them is processed.
     assert await first_refusal() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
@@ -203,11 +198,11 @@ async def test_stop_lets_in_flight_calls_finish_and_refuses_new_ones(
 
 
 async def test_undecodable_request_bytes_are_invalid_argument_without_parser_text(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    host = await start_host((AsyncEchoPlugin(), "echo"))
+    host = await crm_host((AsyncEchoPlugin(), "echo"))
     # No serializer: the bytes go out as they are. Field 1 claims 100 bytes.
-    echo = channel_to(host).unary_unary("/crmtest.v1.EchoService/Echo")
+    echo = host.channel.unary_unary("/crmtest.v1.EchoService/Echo")
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await echo(b"\x0a\x64abc", timeout=10)
     error = rich_error(failure.value)

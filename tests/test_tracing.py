@@ -8,11 +8,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-import crm_accounts.plugin
+import testplugins.notes
 from crm_host._server.lifecycle import HostError
 from crm_host.testing import start_test_host, stop_test_host
-from support.accounts import Accounts
-from support.hosts import CHEAP_ACCOUNTS
+from support.notes import Notes, token_for
 from testplugins.echo import SyncEchoPlugin
 
 
@@ -29,27 +28,25 @@ def spans() -> InMemorySpanExporter:
 
 
 async def test_calls_are_traced_when_tracing_is_on(
-    database_url: str, spans: InMemorySpanExporter
+    crm_database_url: str, spans: InMemorySpanExporter
 ) -> None:
     test_host = await start_test_host(
-        [(crm_accounts.plugin, "accounts")],
-        database_url,
-        {"accounts": CHEAP_ACCOUNTS},
-        tracing=True,
+        [(testplugins.notes, "notes")], crm_database_url, tracing=True
     )
     try:
         spans.clear()
-        await Accounts(test_host.channel).create(email="traced@example.com")
+        writer = token_for(test_host, "writer-1", testplugins.notes.WRITER)
+        await Notes(test_host.channel, writer).create("traced")
     finally:
         await stop_test_host(test_host)
     names = [span.name for span in spans.get_finished_spans()]
-    assert "/accounts.v1.AccountsService/CreateAccount" in names
+    assert "/crmtest.v1.NotesService/CreateNote" in names
 
 
-async def test_tracing_refuses_plain_sync_handlers(database_url: str) -> None:
+async def test_tracing_refuses_plain_sync_handlers(crm_database_url: str) -> None:
     with pytest.raises(
         HostError,
         match=r"cannot wrap plain \(sync\) handlers: "
         r"crmtest\.v1\.EchoService/Echo",
     ):
-        await start_test_host([(SyncEchoPlugin(), "echo")], database_url, tracing=True)
+        await start_test_host([(SyncEchoPlugin(), "echo")], crm_database_url, tracing=True)

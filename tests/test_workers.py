@@ -15,14 +15,11 @@ import grpc.aio
 import pytest
 
 from crm_host._server import cli, config
-from support.accounts import PASSWORD, Accounts
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from crm_host.testing import HostProcess
+from support.notes import Notes, add_author, install_notes
 
 ALL_LISTENING = re.compile(r"listening on \S+ \(port (\d+)\) with 2 workers \(pids (\d+), (\d+)\)")
-HANDLED_GET = re.compile(
-    r"\[worker \d pid (\d+)\] rpc /accounts\.v1\.AccountsService/GetAccount OK"
-)
-ADMIN = "admin@example.com"
+HANDLED_GET = re.compile(r"\[worker \d pid (\d+)\] rpc /crmtest\.v1\.NotesService/GetNote OK")
 # Enough connections that all landing on one of two workers (2 / 2**16) does not happen.
 CONNECTIONS = 16
 
@@ -55,54 +52,54 @@ def wait_gone(pids: list[int], timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-async def create_and_get(port: int | None) -> list[str]:
-    """CreateAccount and GetAccount over CONNECTIONS new connections, one after the other."""
-    async with connection(port, -1) as channel:
-        login = await Accounts(channel).authenticate(ADMIN)
-    emails = []
+async def create_and_get(port: int | None, token: str) -> list[str]:
+    """CreateNote and GetNote over CONNECTIONS new connections, one after the other."""
+    texts = []
     for n in range(CONNECTIONS):
         async with connection(port, n) as channel:
-            accounts = Accounts(channel, login.session_token)
-            created = await accounts.create(email=f"user{n}@example.com")
-            emails.append((await accounts.get(created.id)).email)
-    return emails
+            notes = Notes(channel, token)
+            created = await notes.create(f"note {n}")
+            texts.append((await notes.get(created.id)).text)
+    return texts
 
 
 def test_two_workers_share_one_port_and_calls_land_on_both(
-    serve_accounts: Callable[..., HostProcess], database_url: str
+    serve_notes: Callable[..., HostProcess], crm_database_url: str
 ) -> None:
-    process = serve_accounts("--workers", "2", "--database-url", database_url, "--migrate")
+    process = serve_notes("--workers", "2", "--database-url", crm_database_url, "--migrate")
     workers = listening_workers(process)
-    # The supervisor prepared the schema before starting them: this finds it current.
-    assert create_admin(database_url, ADMIN, PASSWORD).returncode == 0
+    # The supervisor prepared the schema before starting them: its tables are there.
+    writer = add_author(crm_database_url, "writer")
 
-    emails = asyncio.run(create_and_get(process.port))
+    texts = asyncio.run(create_and_get(process.port, writer))
 
-    assert emails == [f"user{n}@example.com" for n in range(CONNECTIONS)]
+    assert texts == [f"note {n}" for n in range(CONNECTIONS)]
     handled_by = {int(process.wait_for(HANDLED_GET).group(1)) for _ in range(CONNECTIONS)}
     assert handled_by == set(workers)
     assert process.terminate() == 0
     assert all(gone(pid) for pid in workers)
 
 
-async def sign_ups(port: int | None, first: int) -> None:
+async def creates(port: int | None, token: str, first: int) -> None:
     for n in range(first, first + 4):
         async with connection(port, n) as channel:
-            await Accounts(channel).create(email=f"user{n}@example.com")
+            await Notes(channel, token).create(f"note {n}")
 
 
 def test_a_killed_worker_is_restarted_while_the_other_serves(
-    serve_accounts: Callable[..., HostProcess],
+    serve_notes: Callable[..., HostProcess], tmp_path: Path
 ) -> None:
-    process = serve_accounts("--workers", "2")
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    process = serve_notes("--workers", "2", "--database-url", url)
     victim, survivor = listening_workers(process)
+    writer = add_author(url, "writer")
 
     os.kill(victim, signal.SIGKILL)
     process.wait_for(re.compile(rf"worker \d \(pid {victim}\) was killed by SIGKILL; restarting"))
-    asyncio.run(sign_ups(process.port, 0))
+    asyncio.run(creates(process.port, writer, 0))
     replacement = int(process.wait_for(re.compile(r"worker \d started \(pid (\d+)\)")).group(1))
     process.wait_for(re.compile(rf"\[worker \d pid {replacement}\] crm-host listening on"))
-    asyncio.run(sign_ups(process.port, 4))
+    asyncio.run(creates(process.port, writer, 4))
 
     assert gone(victim)
     assert process.terminate() == 0
@@ -110,9 +107,9 @@ def test_a_killed_worker_is_restarted_while_the_other_serves(
 
 
 def test_workers_stop_when_their_supervisor_is_killed(
-    serve_accounts: Callable[..., HostProcess],
+    serve_notes: Callable[..., HostProcess],
 ) -> None:
-    process = serve_accounts("--workers", "2")
+    process = serve_notes("--workers", "2")
     workers = listening_workers(process)
 
     process.kill()
@@ -122,16 +119,10 @@ def test_workers_stop_when_their_supervisor_is_killed(
 
 
 def two_workers(tmp_path: Path, *args: str) -> HostProcess:
-    """`crm-host serve --workers 2 ARGS`, not waiting for it to listen (it may not)."""
+    """`crm-host serve --workers 2 ARGS` with the notes plugin, not waiting for it to listen."""
+    env = install_notes(tmp_path / "site")
     return HostProcess(
-        "serve",
-        "--plugins",
-        "accounts",
-        "--workers",
-        "2",
-        *args,
-        env=CHEAP_ACCOUNTS_ENV,
-        cwd=tmp_path,
+        "serve", "--plugins", "notes", "--workers", "2", *args, env=env, cwd=tmp_path
     )
 
 

@@ -1,4 +1,9 @@
-"""Client-side load for the fault tests: bursts of creates, and what survived them."""
+"""Client-side load for the fault tests: bursts of creates, and what survived them.
+
+The load is the notes test plugin's CreateNote, each with a request_id (a
+client would retry with it); what survived is read back through a host
+(GetNote) and straight from the database.
+"""
 
 from __future__ import annotations
 
@@ -11,45 +16,43 @@ from typing import Any
 
 import grpc
 import grpc.aio
+import sqlalchemy
 
-from crm_accounts._proto.accounts.v1 import accounts_pb2
-from support.accounts import PASSWORD, Accounts
+from support.notes import Notes
+from testplugins.notes import notes
 
-ADMIN_EMAIL = "admin@example.com"
 # Creates of a burst wait this long at most; a host that hangs fails the test.
 CALL_TIMEOUT = 10.0
 
 
 @dataclass
 class Burst:
-    """The outcome of many concurrent CreateAccount calls."""
+    """The outcome of many concurrent CreateNote calls."""
 
-    acknowledged: dict[str, str] = field(default_factory=dict)  # email -> account id
+    acknowledged: dict[str, str] = field(default_factory=dict)  # text -> note id
     failed: Counter[grpc.StatusCode] = field(default_factory=Counter)
     # Monotonic times at which each acknowledgement arrived.
     acknowledged_at: list[float] = field(default_factory=list)
     acks: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def create(self, client: Accounts, email: str) -> grpc.StatusCode:
-        """CreateAccount for ``email``; the outcome is recorded and returned."""
+    async def create(self, client: Notes, text: str) -> grpc.StatusCode:
+        """CreateNote with ``text``; the outcome is recorded and returned."""
         try:
-            reply = await client.stub.CreateAccount(_create_request(email), timeout=CALL_TIMEOUT)
+            reply = await client.create_call(text, str(uuid.uuid4()), timeout=CALL_TIMEOUT)
         except grpc.aio.AioRpcError as error:
             async with self.acks:
                 self.failed[error.code()] += 1
                 self.acks.notify_all()
             return error.code()
         async with self.acks:
-            self.acknowledged[email] = reply.id
+            self.acknowledged[text] = reply.id
             self.acknowledged_at.append(time.monotonic())
             self.acks.notify_all()
         return grpc.StatusCode.OK
 
-    def launch(self, client: Accounts, prefix: str, count: int) -> asyncio.Future[Any]:
-        """``count`` creates at once, for prefix0@example.com, prefix1@example.com, ..."""
-        return asyncio.gather(
-            *(self.create(client, f"{prefix}{i}@example.com") for i in range(count))
-        )
+    def launch(self, client: Notes, prefix: str, count: int) -> asyncio.Future[Any]:
+        """``count`` creates at once, of the texts prefix0, prefix1, ..."""
+        return asyncio.gather(*(self.create(client, f"{prefix}{i}") for i in range(count)))
 
     async def wait_for_acks(self, count: int) -> None:
         """Until ``count`` creates are acknowledged; fails if the burst ends short of that."""
@@ -62,26 +65,41 @@ class Burst:
         assert len(self.acknowledged) >= count, f"creates failed: {dict(self.failed)}"
 
 
-def _create_request(email: str) -> accounts_pb2.CreateAccountRequest:
-    # A request_id makes each create safe to retry, as a real client would send it.
-    return accounts_pb2.CreateAccountRequest(
-        name="Burst", email=email, password=PASSWORD, request_id=str(uuid.uuid4())
-    )
-
-
 @dataclass(frozen=True)
 class Survivors:
     present: int
     missing: list[str]
-    # Accounts stored but never acknowledged: the answer was lost with the host.
+    # Notes stored but never acknowledged: the answer was lost with the host.
     unacknowledged: int
 
 
-async def survivors(port: int, acknowledged: dict[str, str], password: str) -> Survivors:
-    """Which acknowledged accounts the host at ``port`` has, read with ListAccounts."""
+async def survivors(
+    port: int, database_url: str, acknowledged: dict[str, str], token: str
+) -> Survivors:
+    """Which acknowledged notes the host at ``port`` serves, and what else is stored."""
+    missing = []
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        admin = await Accounts(channel).login(ADMIN_EMAIL, password)
-        stored = {a.id: a.email for a in await admin.walk(page_size=1000)}
-    missing = [email for email, id_ in acknowledged.items() if stored.get(id_) != email]
-    unacknowledged = set(stored.values()) - acknowledged.keys() - {ADMIN_EMAIL}
+        client = Notes(channel, token)
+        for text, note_id in acknowledged.items():
+            try:
+                note = await client.get(note_id)
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+                missing.append(text)
+                continue
+            if note.text != text:
+                missing.append(text)
+    stored = await asyncio.to_thread(stored_texts, database_url)
+    unacknowledged = stored - acknowledged.keys()
     return Survivors(len(acknowledged) - len(missing), missing, len(unacknowledged))
+
+
+def stored_texts(database_url: str) -> set[str]:
+    """The text of every note in the database, read straight from it."""
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(sqlalchemy.select(notes.c.text)))
+    finally:
+        engine.dispose()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.databases import POSTGRESQL_URL
+from crm_host.testing import POSTGRESQL_URL_VARIABLE
 
 SERVER_USER = "postgres"
 BINARIES_GLOB = "/usr/lib/postgresql/*/bin"
@@ -97,7 +97,7 @@ def running_cluster() -> Iterator[Cluster]:
     binaries = server_binaries()
     if binaries is None:
         message = f"no PostgreSQL server programs in {BINARIES_GLOB}"
-        if POSTGRESQL_URL:
+        if os.environ.get(POSTGRESQL_URL_VARIABLE):
             pytest.fail(message + ", but CRM_TEST_DATABASE_URL is set")
         pytest.skip(message)
     cluster = Cluster(binaries)

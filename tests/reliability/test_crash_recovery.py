@@ -1,9 +1,9 @@
 """The host process killed or stopped in the middle of a burst of creates.
 
-Each test runs `crm-host serve` with the accounts plugin, fires many concurrent
-CreateAccount calls, signals the process once some are acknowledged, starts a
-new host on the same database, and checks that every acknowledged account is
-there: an OK answer means the row was committed.
+Each test runs `crm-host serve` with the notes test plugin, fires many
+concurrent CreateNote calls, signals the process once some are acknowledged,
+starts a new host on the same database, and checks that every acknowledged
+note is there: an OK answer means the row was committed.
 """
 
 from __future__ import annotations
@@ -19,38 +19,33 @@ import grpc
 import grpc.aio
 import pytest
 
-from reliability.load import ADMIN_EMAIL, Burst, survivors
-from support.accounts import PASSWORD, Accounts
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from crm_host.testing import HostProcess
+from reliability.load import Burst, survivors
+from support.notes import Notes, add_author
 
 # The interceptor's line for each call the host started, with its code.
-STARTED_CALL = re.compile(r"rpc /accounts.v1.AccountsService/CreateAccount (\w+) ")
+STARTED_CALL = re.compile(r"rpc /crmtest\.v1\.NotesService/CreateNote (\w+) ")
 
 BURST = 90  # below max_concurrent_streams (100): every call is on the wire at once
 SIGNAL_AFTER = 15  # acknowledgements before the signal
 GRACE = 30  # seconds; far more than the burst needs
 
 
-# The bursts test crashes and shutdowns, not load shedding: every call gets
-# a place in the hashing queue.
-ENV = {**CHEAP_ACCOUNTS_ENV, "CRM_ACCOUNTS__HASH_QUEUE": "1000"}
-
-
-def start(serve_accounts: Callable[..., HostProcess], url: str, *args: str) -> HostProcess:
+def start(serve_notes: Callable[..., HostProcess], url: str, *args: str) -> HostProcess:
     # --migrate: PostgreSQL schemas are only created on request.
-    return serve_accounts("--database-url", url, "--migrate", *args, env=ENV)
+    return serve_notes("--database-url", url, "--migrate", *args)
 
 
-def test_sigkill_mid_burst_loses_no_acknowledged_account(
-    database_url: str, serve_accounts: Callable[..., HostProcess]
+def test_sigkill_mid_burst_loses_no_acknowledged_note(
+    crm_database_url: str, serve_notes: Callable[..., HostProcess]
 ) -> None:
-    host = start(serve_accounts, database_url)
-    assert create_admin(database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = start(serve_notes, crm_database_url)
+    writer = add_author(crm_database_url, "writer")
 
     async def burst_then_kill() -> Burst:
         burst = Burst()
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            calls = burst.launch(Accounts(channel), "k", BURST)
+            calls = burst.launch(Notes(channel, writer), "k", BURST)
             await burst.wait_for_acks(SIGNAL_AFTER)
             host.process.kill()
             await calls
@@ -58,8 +53,10 @@ def test_sigkill_mid_burst_loses_no_acknowledged_account(
 
     burst = asyncio.run(burst_then_kill())
     assert host.process.wait() == -signal.SIGKILL
-    restarted = start(serve_accounts, database_url)
-    found = asyncio.run(survivors(restarted.port or 0, burst.acknowledged, PASSWORD))
+    restarted = start(serve_notes, crm_database_url)
+    found = asyncio.run(
+        survivors(restarted.port or 0, crm_database_url, burst.acknowledged, writer)
+    )
     print(
         f"\nRELIABILITY sigkill: acknowledged={len(burst.acknowledged)} "
         f"failed={dict(burst.failed)} present={found.present} "
@@ -76,7 +73,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_account(
 # so the calls grpc had queued are served instead of cancelled.
 @pytest.mark.parametrize("drain_delay", ["0", "1"])
 def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zero(
-    database_url: str, serve_accounts: Callable[..., HostProcess], drain_delay: str
+    crm_database_url: str, serve_notes: Callable[..., HostProcess], drain_delay: str
 ) -> None:
     """What a client sees when the host stops mid-burst, and why each code is right.
 
@@ -84,19 +81,19 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
       logs every call it started, and each of those logged OK.
     - A call grpc had received but not yet handed to the application when the
       server stopped is cancelled by grpc itself (CANCELLED, as in
-      tests/test_server.py); it never ran, so no account may exist for it.
+      tests/test_server.py); it never ran, so no note may exist for it.
     - A call made after shutdown began is refused with UNAVAILABLE; a few
       right after the signal may still be served (OK) or caught in the race
       above (CANCELLED), but once one is refused, none is served again.
     """
-    host = start(serve_accounts, database_url, "--grace", str(GRACE), "--drain-delay", drain_delay)
-    assert create_admin(database_url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = start(serve_notes, crm_database_url, "--grace", str(GRACE), "--drain-delay", drain_delay)
+    writer = add_author(crm_database_url, "writer")
 
     async def burst_then_terminate() -> tuple[Burst, Burst, list[grpc.StatusCode], float]:
         burst, late = Burst(), Burst()
         late_codes: list[grpc.StatusCode] = []
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            client = Accounts(channel)
+            client = Notes(channel, writer)
             calls = burst.launch(client, "t", BURST)
             await burst.wait_for_acks(SIGNAL_AFTER)
             signalled = time.monotonic()
@@ -104,8 +101,7 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
             # Bounded: a host that never exits must fail the test, not hang it.
             give_up = signalled + float(drain_delay) + GRACE + 10
             while host.process.poll() is None and time.monotonic() < give_up:
-                email = f"late{len(late_codes)}@example.com"
-                late_codes.append(await late.create(client, email))
+                late_codes.append(await late.create(client, f"late{len(late_codes)}"))
                 await asyncio.sleep(0.01)
             await calls
         return burst, late, late_codes, signalled
@@ -114,9 +110,9 @@ def test_sigterm_mid_burst_finishes_started_calls_refuses_new_ones_and_exits_zer
     assert host.wait() == 0
     started = Counter(STARTED_CALL.findall(host.output))
     finished_after_signal = sum(t > signalled for t in burst.acknowledged_at)
-    restarted = start(serve_accounts, database_url)
+    restarted = start(serve_notes, crm_database_url)
     acknowledged = burst.acknowledged | late.acknowledged
-    found = asyncio.run(survivors(restarted.port or 0, acknowledged, PASSWORD))
+    found = asyncio.run(survivors(restarted.port or 0, crm_database_url, acknowledged, writer))
     print(
         f"\nRELIABILITY sigterm[drain {drain_delay}s]: burst acked={len(burst.acknowledged)} "
         f"(finished after SIGTERM: {finished_after_signal}) failed={dict(burst.failed)} "

@@ -23,13 +23,11 @@ import pytest
 import sqlalchemy
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_host._server import store as database
-from reliability.load import ADMIN_EMAIL, survivors
+from crm_host.testing import HostProcess, code_of
+from reliability.load import survivors
 from reliability.pgcluster import Cluster, running_cluster
-from support.accounts import PASSWORD, Accounts
-from support.errors import code_of
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from support.notes import Notes, add_author
 
 # Each call's deadline: a call still running when it expires would be a hang.
 DEADLINE = 2.0
@@ -42,13 +40,6 @@ TRANSITION_TIMEOUT = 30.0
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 OK, UNAVAILABLE = grpc.StatusCode.OK, grpc.StatusCode.UNAVAILABLE
-# Logins made while the database goes away may be counted and never given
-# back; the throttle must not turn them into RESOURCE_EXHAUSTED afterwards.
-ENV = {
-    **CHEAP_ACCOUNTS_ENV,
-    "CRM_ACCOUNTS__LOGIN_MAX_FAILURES": "1000",
-    "CRM_ACCOUNTS__LOGIN_PEER_MAX_FAILURES": "1000",
-}
 
 
 @dataclass(frozen=True)
@@ -97,35 +88,40 @@ async def watch_health(channel: grpc.aio.Channel, timeline: Timeline) -> None:
         timeline.health.append((time.monotonic(), int(reply.status)))
 
 
-async def load(client: Accounts, worker: int, timeline: Timeline, stop: asyncio.Event) -> None:
-    """CreateAccount and Authenticate in turn, each with a short deadline."""
+async def load(
+    client: Notes, known_id: str, worker: int, timeline: Timeline, stop: asyncio.Event
+) -> None:
+    """CreateNote and GetNote in turn, each with a short deadline.
+
+    Every call also reads the database to authenticate its bearer token.
+    """
     n = 0
     while not stop.is_set():
         n += 1
-        email = f"w{worker}-{n}@example.com"
+        text = f"w{worker}-{n}"
         # Each call starts only when made, so its start time is its own.
-        create = accounts_pb2.CreateAccountRequest(
-            name="Load", email=email, password=PASSWORD, request_id=str(uuid.uuid4())
-        )
-        login = accounts_pb2.AuthenticateRequest(email=ADMIN_EMAIL, password=PASSWORD)
-        for method, request in (("CreateAccount", create), ("Authenticate", login)):
+        for method in ("CreateNote", "GetNote"):
             started = time.monotonic()
-            call = getattr(client.stub, method)(request, timeout=DEADLINE)
+            if method == "CreateNote":
+                call = client.create_call(text, str(uuid.uuid4()), timeout=DEADLINE)
+            else:
+                call = client.get_call(known_id, timeout=DEADLINE)
             code = await code_of(call)
             timeline.calls.append(Call(method, started, time.monotonic(), code))
-            if method == "CreateAccount" and code == OK:
-                timeline.acknowledged[email] = (await call).id
+            if method == "CreateNote" and code == OK:
+                timeline.acknowledged[text] = (await call).id
         await asyncio.sleep(0.02)
 
 
-async def outage(port: int, cluster: Cluster, mode: str) -> Timeline:
+async def outage(port: int, token: str, cluster: Cluster, mode: str) -> Timeline:
     timeline = Timeline()
     stop = asyncio.Event()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         watcher = asyncio.create_task(watch_health(channel, timeline))
         await timeline.reaches(SERVING, since=0)
-        client = Accounts(channel)
-        workers = [asyncio.create_task(load(client, n, timeline, stop)) for n in range(4)]
+        client = Notes(channel, token)
+        known_id = (await client.create("known")).id
+        workers = [asyncio.create_task(load(client, known_id, n, timeline, stop)) for n in range(4)]
         await asyncio.sleep(1)
         timeline.stopping = time.monotonic()
         await asyncio.to_thread(cluster.stop, mode)
@@ -152,14 +148,14 @@ def postgresql_cluster() -> Iterator[Cluster]:
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_calls_fail_fast_with_unavailable_and_readiness_follows_a_postgresql_outage(
-    postgresql_cluster: Cluster, serve_accounts: Callable[..., HostProcess], mode: str
+    postgresql_cluster: Cluster, serve_notes: Callable[..., HostProcess], mode: str
 ) -> None:
     url = postgresql_cluster.url
-    host = serve_accounts("--database-url", url, "--migrate", env=ENV)
-    assert create_admin(url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = serve_notes("--database-url", url, "--migrate")
+    writer = add_author(url, "writer")
 
-    timeline = asyncio.run(outage(host.port or 0, postgresql_cluster, mode))
-    found = asyncio.run(survivors(host.port or 0, timeline.acknowledged, PASSWORD))
+    timeline = asyncio.run(outage(host.port or 0, writer, postgresql_cluster, mode))
+    found = asyncio.run(survivors(host.port or 0, url, timeline.acknowledged, writer))
 
     # From the stop command: a fast shutdown refuses connections before pg_ctl returns.
     to_not_serving = timeline.not_serving - timeline.stopping
@@ -184,27 +180,21 @@ def test_calls_fail_fast_with_unavailable_and_readiness_follows_a_postgresql_out
 
 
 def test_authenticated_calls_are_unavailable_while_postgresql_is_down(
-    postgresql_cluster: Cluster, serve_accounts: Callable[..., HostProcess]
+    postgresql_cluster: Cluster, serve_notes: Callable[..., HostProcess]
 ) -> None:
+    """The bearer token is looked up in the database: that outage is no INTERNAL either."""
     url = postgresql_cluster.url
-    host = serve_accounts("--database-url", url, "--migrate")
-    assert create_admin(url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = serve_notes("--database-url", url, "--migrate")
+    writer = add_author(url, "writer")
 
     async def get_while_down() -> Counter[grpc.StatusCode]:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            admin = await Accounts(channel).login(ADMIN_EMAIL)
-            account = await admin.create(email="someone@example.com")
+            client = Notes(channel, writer)
+            note = await client.create("someone's note")
             await asyncio.to_thread(postgresql_cluster.stop, "fast")
             # More calls than the host has reading threads: once their kept
             # connections are gone, new ones cannot be opened either.
-            codes = [
-                await code_of(
-                    admin.stub.GetAccount(
-                        accounts_pb2.GetAccountRequest(id=account.id), timeout=DEADLINE
-                    )
-                )
-                for _ in range(12)
-            ]
+            codes = [await code_of(client.get_call(note.id, timeout=DEADLINE)) for _ in range(12)]
             return Counter(codes)
 
     assert asyncio.run(get_while_down()) == Counter({UNAVAILABLE: 12})

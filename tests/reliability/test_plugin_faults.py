@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,10 @@ import grpc.aio
 import pytest
 
 from crm_host._server import logs
-from crm_host._server.lifecycle import Host
 from crm_host._server.plugins import PluginError
-from crm_host.testing import start_test_host, stop_test_host
+from crm_host.testing import HostProcess, StartHost, rich_error, start_test_host, stop_test_host
 from reliability.serving import assert_serving
 from support.distributions import install_plugin
-from support.errors import rich_error
-from support.hosts import HostProcess, StartHost
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import LEAKY_ERROR, AsyncEchoPlugin, SyncEchoPlugin
 from testplugins.faulty import Lifecycle
@@ -34,7 +30,7 @@ from testplugins.hanging import (
 
 TESTS = Path(__file__).parents[1]
 # The store plays no part in these faults.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)
 # Small, so that giving up costs the suite little; large enough for a busy machine
 # to run a healthy hook within it.
 HOOK_TIMEOUT = 0.5
@@ -56,11 +52,10 @@ def request_id_of(error: grpc.aio.AioRpcError) -> str:
 @pytest.mark.parametrize("plugin", [AsyncEchoPlugin, SyncEchoPlugin], ids=["async", "sync"])
 async def test_a_raising_handler_answers_internal_without_its_text_while_others_are_served(
     plugin: type,
-    start_host: StartHost,
-    channel_to: Callable[[Host], grpc.aio.Channel],
+    crm_host: StartHost,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    channel = channel_to(await start_host((plugin(), "echo")))
+    channel = (await crm_host((plugin(), "echo"))).channel
     stub = echo_pb2_grpc.EchoServiceStub(channel)
     caplog.handler.setFormatter(logs.JsonFormatter())
     # Bugs and ordinary calls interleaved, all in flight at once.
@@ -109,7 +104,7 @@ async def test_a_raising_handler_answers_internal_without_its_text_while_others_
 @SQLITE_ONLY
 @pytest.mark.parametrize("plugin", [AsyncStartupHangs, SyncStartupHangs], ids=["async", "sync"])
 async def test_a_startup_hook_that_never_returns_fails_the_start_naming_plugin_and_timeout(
-    plugin: type, database_url: str
+    plugin: type, crm_database_url: str
 ) -> None:
     hanging = plugin()
     try:
@@ -117,7 +112,7 @@ async def test_a_startup_hook_that_never_returns_fails_the_start_naming_plugin_a
             await asyncio.wait_for(
                 start_test_host(
                     [(AsyncEchoPlugin(), "echo"), (hanging, "stuck")],
-                    database_url,
+                    crm_database_url,
                     hook_timeout_seconds=HOOK_TIMEOUT,
                 ),
                 LIVENESS,
@@ -168,7 +163,7 @@ def test_crm_host_serve_exits_1_when_a_startup_hook_never_returns(
 
 @SQLITE_ONLY
 async def test_shutdown_gives_up_on_hanging_hooks_and_still_shuts_the_others_down(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls: list[str] = []
     sync_hang = SyncShutdownHangs()
@@ -178,7 +173,7 @@ async def test_shutdown_gives_up_on_hanging_hooks_and_still_shuts_the_others_dow
             (AsyncShutdownHangs(), "async-stuck"),
             (sync_hang, "sync-stuck"),
         ],
-        database_url,
+        crm_database_url,
         hook_timeout_seconds=HOOK_TIMEOUT,
     )
     try:

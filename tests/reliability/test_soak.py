@@ -1,10 +1,11 @@
 """A 10,000-call mixed soak against one `crm-host serve` on SQLite.
 
-Every call is one of a fixed set of requests, each with the one status code it
-must get: good reads and writes, and bad requests (unknown ids, malformed ids,
-duplicates, wrong passwords, missing credentials, missing roles). Any other
-code fails the test. The server's resident memory after warm-up and at the end
-must stay within 10%: a leak per call would show over thousands of calls.
+Every call is one of a fixed set of requests to the notes test plugin, each
+with the one status code it must get: good reads and writes, retries, and bad
+requests (unknown ids, malformed ids, empty fields, a reused request id,
+missing and unknown credentials, a missing role). Any other code fails the
+test. The server's resident memory after warm-up and at the end must stay
+within 10%: a leak per call would show over thousands of calls.
 """
 
 from __future__ import annotations
@@ -22,23 +23,13 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from crm_accounts._proto.accounts.v1 import accounts_pb2
-from reliability.load import ADMIN_EMAIL
-from support.accounts import PASSWORD, Accounts
-from support.errors import code_of
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess, create_admin
+from crm_host.testing import HostProcess, code_of
+from support.notes import Notes, add_author
 
 CALLS = 10_000
 WARM_UP = 2_000
 CLIENTS = 8
 RSS_GROWTH_LIMIT = 0.10
-USER_EMAIL = "user@example.com"
-# Thousands of wrong passwords from one peer are part of the mix, not an attack.
-ENV = {
-    **CHEAP_ACCOUNTS_ENV,
-    "CRM_ACCOUNTS__LOGIN_MAX_FAILURES": "1000000",
-    "CRM_ACCOUNTS__LOGIN_PEER_MAX_FAILURES": "1000000",
-}
 VM_RSS = re.compile(r"^VmRSS:\s+(\d+) kB$", re.MULTILINE)
 
 
@@ -57,46 +48,31 @@ class Kind:
     call: Callable[[int], Awaitable[Any]]
 
 
-def mix(admin: Accounts, user: Accounts, anonymous: Accounts, known_id: str) -> list[Kind]:
+def mix(
+    writer: Notes, reader: Notes, anonymous: Notes, stranger: Notes, known: str, retried: str
+) -> list[Kind]:
     code = grpc.StatusCode
     timeout = 10
 
-    def create(email: str) -> Any:
-        return anonymous.stub.CreateAccount(
-            accounts_pb2.CreateAccountRequest(
-                name="Soak", email=email, password=PASSWORD, request_id=str(uuid.uuid4())
-            ),
-            timeout=timeout,
-        )
+    def create(client: Notes, text: str, request_id: str = "") -> Any:
+        return client.create_call(text, request_id or str(uuid.uuid4()), timeout=timeout)
 
-    def get(client: Accounts, account_id: str) -> Any:
-        return client.stub.GetAccount(
-            accounts_pb2.GetAccountRequest(id=account_id), timeout=timeout
-        )
-
-    def page(client: Accounts, token: str = "") -> Any:
-        return client.stub.ListAccounts(
-            accounts_pb2.ListAccountsRequest(page_size=10, page_token=token), timeout=timeout
-        )
-
-    def login(password: str) -> Any:
-        return anonymous.stub.Authenticate(
-            accounts_pb2.AuthenticateRequest(email=USER_EMAIL, password=password), timeout=timeout
-        )
+    def get(client: Notes, note_id: str) -> Any:
+        return client.get_call(note_id, timeout=timeout)
 
     return [
-        Kind("GetAccount", code.OK, lambda _: get(admin, known_id)),
-        Kind("GetAccount unknown id", code.NOT_FOUND, lambda _: get(admin, str(uuid.uuid4()))),
-        Kind("GetAccount malformed id", code.INVALID_ARGUMENT, lambda _: get(admin, "nope")),
-        Kind("GetAccount no token", code.UNAUTHENTICATED, lambda _: get(anonymous, known_id)),
-        Kind("ListAccounts", code.OK, lambda _: page(admin)),
-        Kind("ListAccounts not admin", code.PERMISSION_DENIED, lambda _: page(user)),
-        Kind("ListAccounts bad token", code.INVALID_ARGUMENT, lambda _: page(admin, "garbled")),
-        Kind("CreateAccount", code.OK, lambda i: create(f"soak{i}@example.com")),
-        Kind("CreateAccount duplicate", code.ALREADY_EXISTS, lambda _: create(USER_EMAIL)),
-        Kind("CreateAccount bad email", code.INVALID_ARGUMENT, lambda _: create("not an email")),
-        Kind("Authenticate", code.OK, lambda _: login(PASSWORD)),
-        Kind("Authenticate wrong password", code.UNAUTHENTICATED, lambda _: login("wrong " * 3)),
+        Kind("GetNote", code.OK, lambda _: get(writer, known)),
+        Kind("GetNote as reader", code.OK, lambda _: get(reader, known)),
+        Kind("GetNote unknown id", code.NOT_FOUND, lambda _: get(reader, str(uuid.uuid4()))),
+        Kind("GetNote malformed id", code.INVALID_ARGUMENT, lambda _: get(reader, "nope")),
+        Kind("GetNote no token", code.UNAUTHENTICATED, lambda _: get(anonymous, known)),
+        Kind("GetNote unknown token", code.UNAUTHENTICATED, lambda _: get(stranger, known)),
+        Kind("CreateNote", code.OK, lambda i: create(writer, f"soak {i}")),
+        Kind("CreateNote retried", code.OK, lambda _: create(writer, "retried", retried)),
+        Kind("CreateNote reused id", code.INVALID_ARGUMENT, lambda _: create(writer, "x", retried)),
+        Kind("CreateNote empty", code.INVALID_ARGUMENT, lambda _: create(writer, "")),
+        Kind("CreateNote no token", code.UNAUTHENTICATED, lambda i: create(anonymous, f"{i}")),
+        Kind("CreateNote not writer", code.PERMISSION_DENIED, lambda i: create(reader, f"{i}")),
     ]
 
 
@@ -107,15 +83,17 @@ class Soak:
     rss_after_warm_up: int = 0
 
 
-async def soak(host: HostProcess) -> Soak:
+async def soak(host: HostProcess, writer_token: str, reader_token: str) -> Soak:
     outcome = Soak(Counter(), [])
     pid = host.process.pid
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-        anonymous = Accounts(channel)
-        admin = await anonymous.login(ADMIN_EMAIL)
-        known = await anonymous.create(email=USER_EMAIL)
-        user = await anonymous.login(USER_EMAIL)
-        kinds = mix(admin, user, anonymous, known.id)
+        writer, reader = Notes(channel, writer_token), Notes(channel, reader_token)
+        anonymous, stranger = Notes(channel), Notes(channel, "nobody-has-this-token")
+        known = await writer.create("known")
+        # The note retries return, and whose request_id a different note may not reuse.
+        retried = str(uuid.uuid4())
+        await writer.create("retried", retried)
+        kinds = mix(writer, reader, anonymous, stranger, known.id, retried)
         numbers = iter(range(CALLS))
 
         async def client() -> None:
@@ -133,14 +111,14 @@ async def soak(host: HostProcess) -> Soak:
 
 
 def test_ten_thousand_mixed_calls_get_their_expected_codes_and_memory_stays_flat(
-    tmp_path: Path, serve_accounts: Callable[..., HostProcess]
+    tmp_path: Path, serve_notes: Callable[..., HostProcess]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'soak.db'}"
-    host = serve_accounts("--database-url", url, env=ENV)
-    assert create_admin(url, ADMIN_EMAIL, PASSWORD).returncode == 0
+    host = serve_notes("--database-url", url)
+    writer, reader = add_author(url, "writer"), add_author(url, "reader", roles="")
 
     began = time.monotonic()
-    outcome = asyncio.run(soak(host))
+    outcome = asyncio.run(soak(host, writer, reader))
     elapsed = time.monotonic() - began
     rss_end = rss_kib(host.process.pid)
     growth = rss_end / outcome.rss_after_warm_up - 1

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-CLIENT = Path(__file__).parent.parent / "clients" / "typescript"
+CLIENT = Path(__file__).parents[2] / "clients" / "typescript"
 # The node test runner's closing summary: "# tests 16", "# pass 16", "# skipped 0", ...
 SUMMARY = re.compile(r"^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$", re.MULTILINE)
 DECLARED = re.compile(r"^\s*it\(", re.MULTILINE)

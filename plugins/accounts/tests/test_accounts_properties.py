@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from support.accounts import Accounts
-from support.errors import code_of
+from crm_host.testing import code_of
+
+from .accounts_client import Accounts
 
 # The host is started once per test and shared by its examples: each example
 # works on accounts of its own (unique emails and name prefixes).

@@ -18,24 +18,21 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.passwords import HASHING_NICENESS, PasswordHasher
 from crm_accounts.settings import AccountsSettings
-from crm_host._server.lifecycle import Host
-from support.databases import query
-from support.errors import rich_error
-from support.hosts import HostProcess, StartHost
+from crm_host.testing import HostProcess, StartHost, rich_error
+
+from .accounts_client import CHEAP_ACCOUNTS, PASSWORD, query
 
 # The generated stub is untyped.
 Stub: TypeAlias = Any
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-async def stub(start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]) -> Stub:
-    host = await start_host((crm_accounts.plugin, "accounts"))
-    return accounts_pb2_grpc.AccountsServiceStub(channel_to(host))
+async def stub(crm_host: StartHost) -> Stub:
+    host = await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS})
+    return accounts_pb2_grpc.AccountsServiceStub(host.channel)
 
 
 async def create(
@@ -59,12 +56,12 @@ def stored_rows(database_url: str) -> list[tuple[Any, ...]]:
     )
 
 
-async def test_create_returns_the_stored_account(stub: Stub, database_url: str) -> None:
+async def test_create_returns_the_stored_account(stub: Stub, crm_database_url: str) -> None:
     reply = await create(stub, name="  John Doe  ", email="John.Doe@EXAMPLE.com")
     assert uuid.UUID(reply.id).version == 4
     assert reply.name == "John Doe"
     assert reply.email == "John.Doe@example.com"
-    [(row_id, name, email, canonical, password_hash)] = stored_rows(database_url)
+    [(row_id, name, email, canonical, password_hash)] = stored_rows(crm_database_url)
     assert (row_id, name, email, canonical) == (
         reply.id,
         "John Doe",
@@ -158,7 +155,7 @@ async def test_duplicate_email_in_another_case_gives_already_exists(
 
 
 async def test_concurrent_creates_of_one_email_give_one_account(
-    stub: Stub, database_url: str
+    stub: Stub, crm_database_url: str
 ) -> None:
     results = await asyncio.gather(
         *(
@@ -172,18 +169,18 @@ async def test_concurrent_creates_of_one_email_give_one_account(
     assert len(successes) == 1
     assert len(failures) == 19
     assert {f.code() for f in failures} == {grpc.StatusCode.ALREADY_EXISTS}
-    assert len(stored_rows(database_url)) == 1
+    assert len(stored_rows(crm_database_url)) == 1
 
 
 async def test_password_material_never_in_responses_or_logs(
-    stub: Stub, database_url: str, caplog: pytest.LogCaptureFixture
+    stub: Stub, crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "Sup3r-secret-passphrase"
     with caplog.at_level(logging.DEBUG):
         reply = await create(stub, email="material@example.com", password=secret)
         duplicate = await create_error(stub, email="MATERIAL@example.com", password=secret)
         invalid = await create_error(stub, email="bad", password=secret)
-    [(*_, password_hash)] = stored_rows(database_url)
+    [(*_, password_hash)] = stored_rows(crm_database_url)
     salt_and_hash = password_hash.rsplit("$", 2)[-2:]
     exposed = [
         reply.SerializeToString().decode("utf-8", "replace"),
@@ -202,11 +199,11 @@ async def test_password_material_never_in_responses_or_logs(
 
 
 async def test_hashing_does_not_block_the_event_loop(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     """With production argon2 parameters, health checks overtake running creates."""
-    host = await start_host((crm_accounts.plugin, "accounts"), accounts={"hash_workers": "1"})
-    channel = channel_to(host)
+    host = await crm_host("accounts", settings={"accounts": {"hash_workers": "1"}})
+    channel = host.channel
     # Three hashes queue on one worker: the creates take several hash times.
     creating = asyncio.gather(
         *(

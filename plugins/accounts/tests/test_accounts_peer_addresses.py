@@ -1,6 +1,6 @@
 """Login throttling over real IPv4 and IPv6 sockets, from many source addresses.
 
-The scenario (tests/support/peer_sources.py) runs in a subprocess under
+The scenario (accounts_peer_sources.py) runs in a subprocess under
 ``unshare -n``, in a private network namespace where it may put documentation
 addresses (2001:db8::/32, 192.0.2.0/24) on the loopback; this process stays
 in the machine's own namespace. Clients reach a `crm-host serve` listening on
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-TESTS = Path(__file__).parent
+SCENARIO = Path(__file__).parent / "accounts_peer_sources.py"
 
 
 def netns_unavailable() -> str | None:
@@ -59,10 +59,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             pytest.fail(f"{reason} (a network namespace is required: CI or CRM_REQUIRE_NETNS)")
         pytest.skip(reason)
     directory = tmp_path_factory.mktemp("peer-sources")
-    python_path = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
     run = subprocess.run(
-        ["unshare", "-n", sys.executable, "-m", "support.peer_sources", str(directory)],
-        env={**os.environ, "PYTHONPATH": python_path},
+        ["unshare", "-n", sys.executable, str(SCENARIO), str(directory)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -14,63 +14,64 @@ import grpc.aio
 import pytest
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from support.accounts import PASSWORD, Accounts
-from support.databases import POSTGRESQL_URL, postgresql_schema
-from support.hosts import HostProcess, create_admin
+from crm_host.testing import HostProcess
 
-pytestmark = pytest.mark.skipif(not POSTGRESQL_URL, reason="CRM_TEST_DATABASE_URL is not set")
+from .accounts_client import PASSWORD, Accounts, create_admin
+
+# Several hosts share one database only on PostgreSQL.
+pytestmark = pytest.mark.parametrize("crm_database_url", ["postgresql"], indirect=True)
 
 
 def test_fifty_creates_of_one_email_across_two_hosts_give_exactly_one_account(
-    serve_accounts: Callable[..., HostProcess],
+    crm_database_url: str, serve_accounts: Callable[..., HostProcess]
 ) -> None:
-    with postgresql_schema() as url:
-        # Both start with --migrate at once: the migration lock lets one of them
-        # upgrade and the other find the schema up to date.
-        hosts = [serve_accounts("--database-url", url, "--migrate") for _ in range(2)]
+    url = crm_database_url
+    # Both start with --migrate at once: the migration lock lets one of them
+    # upgrade and the other find the schema up to date.
+    hosts = [serve_accounts("--database-url", url, "--migrate") for _ in range(2)]
 
-        async def race() -> list[grpc.StatusCode]:
-            channels = [grpc.aio.insecure_channel(f"127.0.0.1:{h.port}") for h in hosts]
-            clients = [Accounts(channel) for channel in channels]
+    async def race() -> list[grpc.StatusCode]:
+        channels = [grpc.aio.insecure_channel(f"127.0.0.1:{h.port}") for h in hosts]
+        clients = [Accounts(channel) for channel in channels]
 
-            async def attempt(i: int) -> grpc.StatusCode:
-                try:
-                    email = "race@example.com" if i % 3 else "RACE@Example.COM"
-                    await clients[i % 2].create(email=email)
-                except grpc.aio.AioRpcError as error:
-                    return error.code()
-                return grpc.StatusCode.OK
-
+        async def attempt(i: int) -> grpc.StatusCode:
             try:
-                return list(await asyncio.gather(*(attempt(i) for i in range(50))))
-            finally:
-                for channel in channels:
-                    await channel.close()
+                email = "race@example.com" if i % 3 else "RACE@Example.COM"
+                await clients[i % 2].create(email=email)
+            except grpc.aio.AioRpcError as error:
+                return error.code()
+            return grpc.StatusCode.OK
 
-        codes = asyncio.run(race())
-        assert codes.count(grpc.StatusCode.OK) == 1
-        assert codes.count(grpc.StatusCode.ALREADY_EXISTS) == 49
-        for host in hosts:
-            assert host.terminate() == 0
+        try:
+            return list(await asyncio.gather(*(attempt(i) for i in range(50))))
+        finally:
+            for channel in channels:
+                await channel.close()
+
+    codes = asyncio.run(race())
+    assert codes.count(grpc.StatusCode.OK) == 1
+    assert codes.count(grpc.StatusCode.ALREADY_EXISTS) == 49
+    for host in hosts:
+        assert host.terminate() == 0
 
 
 def test_three_replicas_round_robin_survive_one_being_stopped(
-    serve_accounts: Callable[..., HostProcess],
+    crm_database_url: str, serve_accounts: Callable[..., HostProcess]
 ) -> None:
     """Mixed load over three hosts; one gets SIGTERM mid-run; nothing acknowledged is lost."""
-    with postgresql_schema() as url:
-        drain = ("--drain-delay", "1")
-        hosts = [serve_accounts("--database-url", url, "--migrate", *drain)]
-        hosts += [serve_accounts("--database-url", url, *drain) for _ in range(2)]
-        assert create_admin(url, "admin@example.com", PASSWORD).returncode == 0
-        target = "ipv4:" + ",".join(f"127.0.0.1:{h.port}" for h in hosts)
-        ports = [h.port for h in hosts if h.port is not None]
-        outcome = asyncio.run(mixed_load(target, hosts[1], ports))
-        assert outcome.unexpected == [], outcome.unexpected
-        assert len(outcome.acknowledged) > 20
-        assert hosts[1].process.returncode == 0
-        for host in (hosts[0], hosts[2]):
-            assert host.terminate() == 0
+    url = crm_database_url
+    drain = ("--drain-delay", "1")
+    hosts = [serve_accounts("--database-url", url, "--migrate", *drain)]
+    hosts += [serve_accounts("--database-url", url, *drain) for _ in range(2)]
+    assert create_admin(url, "admin@example.com", PASSWORD).returncode == 0
+    target = "ipv4:" + ",".join(f"127.0.0.1:{h.port}" for h in hosts)
+    ports = [h.port for h in hosts if h.port is not None]
+    outcome = asyncio.run(mixed_load(target, hosts[1], ports))
+    assert outcome.unexpected == [], outcome.unexpected
+    assert len(outcome.acknowledged) > 20
+    assert hosts[1].process.returncode == 0
+    for host in (hosts[0], hosts[2]):
+        assert host.terminate() == 0
 
 
 @dataclass

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from crm_host._server.scaffold import create_plugin
-from support.hosts import HostProcess
+from crm_host.testing import HostProcess
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -41,12 +41,16 @@ def test_a_new_plugin_passes_its_own_tests_and_is_served(tmp_path: Path) -> None
     run(uv, "venv", "--quiet", "--python", sys.executable, venv, cwd=tmp_path)
     python = venv / "bin" / "python"
     install: list[str | Path] = [uv, "pip", "install", "--quiet", "--python", python]
-    run(*install, "-e", f"{ROOT / 'host'}[testing]", "-e", plugin, cwd=tmp_path)
+    # postgresql: the crm_host fixture runs the test on PostgreSQL too when
+    # CRM_TEST_DATABASE_URL is set.
+    host = f"{ROOT / 'host'}[testing,postgresql]"
+    run(*install, "-e", host, "-e", plugin, cwd=tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CRM_PLUGINS")}
 
-    # Its own test, unchanged.
+    # Its own test, unchanged: once on SQLite, and once on PostgreSQL or skipped.
     output = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=plugin, env=env)
-    assert "1 passed" in output
+    on_postgresql = bool(os.environ.get("CRM_TEST_DATABASE_URL"))
+    assert ("2 passed" if on_postgresql else "1 passed, 1 skipped") in output, output
 
     plugins = json.loads(run(python, "-m", "crm_host", "plugins", "--json", cwd=tmp_path, env=env))
     [greetings] = [p for p in plugins if p["name"] == "greetings"]

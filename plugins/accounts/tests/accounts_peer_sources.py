@@ -1,9 +1,10 @@
 """Wrong-password logins from many source addresses, counted by how they are answered.
 
-Run as ``unshare -n python -m support.peer_sources DIRECTORY`` (with ``tests/``
-on PYTHONPATH): it configures the private network namespace it finds itself
-in, so it refuses to run anywhere else. It prints one JSON object on its last
-line of stdout; tests/test_peer_addresses.py asserts on it.
+Run as ``unshare -n python accounts_peer_sources.py DIRECTORY``: it configures
+the private network namespace it finds itself in, so it refuses to run
+anywhere else. It prints one JSON object on its last line of stdout;
+test_accounts_peer_addresses.py asserts on it. A script, not a module of the
+tests' package: it imports only installed packages.
 
 Distinct sources without binding: gRPC Python cannot choose a client's source
 address, so every address of a group is put on the namespace's loopback and
@@ -27,15 +28,15 @@ from pathlib import Path
 import grpc
 import grpc.aio
 
-from support.accounts import Accounts
-from support.errors import rich_error
-from support.hosts import CHEAP_ACCOUNTS_ENV, HostProcess
+from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from crm_host.testing import HostProcess, rich_error
 
 VICTIM = "victim@example.com"
 LOGIN_MAX_FAILURES = 5
 # More than LOGIN_MAX_FAILURES from every address: the surplus shows whether
 # an address had a budget of its own.
 ATTEMPTS_PER_ADDRESS = LOGIN_MAX_FAILURES + 3
+PASSWORD = "correct horse battery staple"
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,11 @@ async def attempts_from(address: str, port: int) -> tuple[int, int]:
     """(password checks, refusals) of wrong-password logins connecting to ``address``."""
     checked = refused = 0
     async with grpc.aio.insecure_channel(target(address, port)) as channel:
-        client = Accounts(channel)
+        stub = accounts_pb2_grpc.AccountsServiceStub(channel)
         for i in range(ATTEMPTS_PER_ADDRESS):
+            wrong = accounts_pb2.AuthenticateRequest(email=VICTIM, password=f"wrong guess {i}")
             try:
-                await client.authenticate(VICTIM, f"wrong guess {i}")
+                await stub.Authenticate(wrong, timeout=30)
             except grpc.aio.AioRpcError as error:
                 answer = rich_error(error)
                 if (answer.code, answer.reason) == (
@@ -122,7 +124,8 @@ async def attempts_from(address: str, port: int) -> tuple[int, int]:
 
 async def run_logins(port: int) -> dict[str, dict[str, object]]:
     async with grpc.aio.insecure_channel(f"[::1]:{port}") as channel:
-        await Accounts(channel).create(email=VICTIM)
+        victim = accounts_pb2.CreateAccountRequest(name="Victim", email=VICTIM, password=PASSWORD)
+        await accounts_pb2_grpc.AccountsServiceStub(channel).CreateAccount(victim, timeout=30)
     results: dict[str, dict[str, object]] = {}
     for group in GROUPS:
         per_address = {}
@@ -150,7 +153,7 @@ def main(directory: Path) -> None:
         "--database-url",
         f"sqlite:///{directory / 'crm.db'}",
         env={
-            **CHEAP_ACCOUNTS_ENV,
+            "CRM_ACCOUNTS__ARGON2_PROFILE": "insecure-test-only",
             "CRM_ACCOUNTS__LOGIN_MAX_FAILURES": str(LOGIN_MAX_FAILURES),
             # Long enough that no attempt is let through by the backoff.
             "CRM_ACCOUNTS__LOGIN_BACKOFF_SECONDS": "600",

@@ -14,7 +14,7 @@ import socket
 import time
 import tomllib
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 import crm_accounts.plugin
 from crm_accounts.settings import AccountsSettings
 from crm_host._server import config as host_config
-from crm_host._server.lifecycle import Host
 from crm_host.builtins import COMMANDS
-from support.hosts import HostProcess, StartHost
+from crm_host.testing import HostProcess, StartHost
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 
@@ -265,13 +264,14 @@ def test_probes_ask_liveness_and_readiness() -> None:
 
 
 async def test_every_probe_service_is_serving_on_a_real_host(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     table = config()["plugins"]["accounts"]
-    host = await start_host(
-        (crm_accounts.plugin, "accounts"), accounts={k: _setting(v) for k, v in table.items()}
+    host = await crm_host(
+        (crm_accounts.plugin, "accounts"),
+        settings={"accounts": {k: _setting(v) for k, v in table.items()}},
     )
-    stub = health_pb2_grpc.HealthStub(channel_to(host))
+    stub = health_pb2_grpc.HealthStub(host.channel)
     for name, probe in probes().items():
         request = health_pb2.HealthCheckRequest(service=probe_service(probe))
         reply = await stub.Check(request, timeout=10)
@@ -441,7 +441,7 @@ async def _status(channel: grpc.aio.Channel, service: str) -> int:
 
 
 async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
-    database_url: str, tmp_path: Path
+    crm_database_url: str, tmp_path: Path
 ) -> None:
     """The Job's command, then the Deployment's, as the pods would run them."""
     port, metrics_port, health_port = _free_port(), _free_port(), _free_port()
@@ -455,7 +455,7 @@ async def test_the_job_migrates_then_serve_probes_metrics_and_drain_work(
     assert listens == metrics == healths == 1
     path = tmp_path / "config.toml"
     path.write_text(text)
-    env = {"CRM_DATABASE_URL": database_url}
+    env = {"CRM_DATABASE_URL": crm_database_url}
 
     [job] = pod_spec("migration-job.yaml")["containers"]
     migrate = HostProcess(*_local(job["command"], path), env=env, cwd=tmp_path)

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-KUBERNETES = Path(__file__).parent.parent / "deploy" / "kubernetes"
+KUBERNETES = Path(__file__).parents[2] / "deploy" / "kubernetes"
 
 # The oldest Kubernetes release these manifests are for: the Deployment's native
 # gRPC probes are GA from 1.27 on (docs/kubernetes.md). Validating against the

@@ -12,8 +12,8 @@ import grpc.aio
 import pytest
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from support.accounts import PASSWORD, Accounts, fails
-from support.databases import query
+
+from .accounts_client import PASSWORD, Accounts, fails, query
 
 DOMAIN = "accounts.v1.AccountsService"
 ACTIVE = accounts_pb2.Account.State.ACTIVE
@@ -91,7 +91,7 @@ async def test_duplicate_email_is_already_exists_with_its_reason(accounts: Accou
 
 
 async def test_request_id_retry_returns_the_original_account(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     request_id = str(uuid.uuid4())
     first = await accounts.create(email="once@example.com", request_id=request_id)
@@ -101,7 +101,7 @@ async def test_request_id_retry_returns_the_original_account(
     await accounts.update(accounts_pb2.Account(id=first.id, name="Renamed"), ["name"])
     later = await accounts.create(email="once@example.com", request_id=request_id)
     assert (later.id, later.name) == (first.id, "Renamed")
-    assert count(database_url, "once@example.com") == 1
+    assert count(crm_database_url, "once@example.com") == 1
 
 
 @pytest.mark.parametrize(
@@ -121,14 +121,14 @@ async def test_request_id_with_a_different_payload_is_rejected(
 
 
 async def test_concurrent_retries_of_one_request_create_one_account(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     request_id = str(uuid.uuid4())
     replies = await asyncio.gather(
         *(accounts.create(email="race@example.com", request_id=request_id) for _ in range(10))
     )
     assert len({reply.id for reply in replies}) == 1
-    assert count(database_url, "race@example.com") == 1
+    assert count(crm_database_url, "race@example.com") == 1
 
 
 async def test_a_malformed_request_id_is_invalid(accounts: Accounts) -> None:
@@ -181,13 +181,13 @@ async def test_walking_pages_returns_every_account_once_in_creation_order(
     assert [a.id for a in newest_first] == ids[::-1]
 
 
-async def test_page_size_default_and_maximum(accounts: Accounts, database_url: str) -> None:
+async def test_page_size_default_and_maximum(accounts: Accounts, crm_database_url: str) -> None:
     created = await accounts.create(email="template@example.com")
     # 1,050 rows straight into the table; hashing them through the API would
     # only slow the test down.
-    stored = query(database_url, "SELECT * FROM accounts WHERE id = :id", id=created.id)
+    stored = query(crm_database_url, "SELECT * FROM accounts WHERE id = :id", id=created.id)
     assert len(stored) == 1
-    insert_copies(database_url, 1048)  # with the admin: 1,050 accounts
+    insert_copies(crm_database_url, 1048)  # with the admin: 1,050 accounts
     first = await accounts.page()
     assert len(first.accounts) == 50
     assert first.next_page_token
@@ -417,11 +417,11 @@ def stored_hash(database_url: str, account_id: str) -> str:
     return password_hash
 
 
-async def test_change_password(accounts: Accounts, database_url: str) -> None:
+async def test_change_password(accounts: Accounts, crm_database_url: str) -> None:
     created = await accounts.create()
     new = "a brand new passphrase"
     await accounts.change_password(created.id, PASSWORD, new)
-    assert argon2.PasswordHasher().verify(stored_hash(database_url, created.id), new)
+    assert argon2.PasswordHasher().verify(stored_hash(crm_database_url, created.id), new)
 
     error = await fails(accounts.change_password(created.id, PASSWORD, "yet another phrase"))
     assert (error.code, error.reason) == (Code.UNAUTHENTICATED, "INVALID_CREDENTIALS")

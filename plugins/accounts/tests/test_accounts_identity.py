@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -15,22 +16,29 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
-from conftest import ADMIN_EMAIL
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
 from crm_accounts.settings import AccountsSettings
-from crm_host._server import config
-from crm_host._server.lifecycle import Host
-from crm_host._server.plugins import PluginError
-from support.accounts import PASSWORD, Accounts, fails
-from support.databases import query
-from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, StartHost, create_admin
-from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
-from testplugins.echo import WhoAmIPlugin
+from crm_host.testing import StartHost, TestHost
+
+from .accounts_client import (
+    ADMIN_EMAIL,
+    CHEAP_ACCOUNTS,
+    CHEAP_ACCOUNTS_ENV,
+    PASSWORD,
+    Accounts,
+    create_admin,
+    fails,
+    query,
+)
 
 Code = grpc.StatusCode
-ACCOUNTS = (crm_accounts.plugin, "accounts")
+
+
+async def start_accounts(crm_host: StartHost, **settings: str) -> TestHost:
+    """A host of the accounts plugin with ``settings`` (cheap argon2 unless they say otherwise)."""
+    return await crm_host("accounts", settings={"accounts": settings or CHEAP_ACCOUNTS})
 
 
 async def member(accounts: Accounts, email: str) -> tuple[str, Accounts]:
@@ -43,7 +51,7 @@ async def member(accounts: Accounts, email: str) -> tuple[str, Accounts]:
 
 
 async def test_authenticate_opens_a_session_whose_token_only_hashed_is_stored(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     created = await accounts.create(email="login@example.com")
     reply = await accounts.authenticate("LOGIN@example.com")
@@ -53,10 +61,10 @@ async def test_authenticate_opens_a_session_whose_token_only_hashed_is_stored(
     ttl = session.expire_time.ToDatetime() - session.create_time.ToDatetime()
     assert ttl.total_seconds() == 24 * 3600
     [(stored,)] = query(
-        database_url, "SELECT token_hash FROM accounts_sessions WHERE id = :id", id=session.id
+        crm_database_url, "SELECT token_hash FROM accounts_sessions WHERE id = :id", id=session.id
     )
     assert stored == hashlib.sha256(reply.session_token.encode()).hexdigest()
-    dump = str(query(database_url, "SELECT * FROM accounts_sessions"))
+    dump = str(query(crm_database_url, "SELECT * FROM accounts_sessions"))
     assert reply.session_token not in dump
     me = accounts.as_caller(reply.session_token)
     assert (await me.get(created.id)).email == "login@example.com"
@@ -86,7 +94,7 @@ async def test_every_login_failure_looks_the_same(accounts: Accounts) -> None:
 
 
 async def test_expired_revoked_tampered_and_truncated_tokens_are_refused(
-    accounts: Accounts, database_url: str
+    accounts: Accounts, crm_database_url: str
 ) -> None:
     account_id, me = await member(accounts, "tokens@example.com")
     assert (await me.get(account_id)).id == account_id
@@ -97,7 +105,7 @@ async def test_expired_revoked_tampered_and_truncated_tokens_are_refused(
 
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database_url)
+    engine = sqlalchemy.create_engine(crm_database_url)
     with engine.begin() as connection:
         connection.execute(
             sqlalchemy.text("UPDATE accounts_sessions SET expire_time = create_time")
@@ -156,36 +164,34 @@ async def test_changing_the_password_ends_the_other_sessions(accounts: Accounts)
 
 
 async def test_raised_argon2_parameters_rehash_on_the_next_login(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], database_url: str
+    crm_host: StartHost, crm_database_url: str
 ) -> None:
-    cheap = Accounts(channel_to(await start_host(ACCOUNTS)))
+    cheap = Accounts((await start_accounts(crm_host)).channel)
     await cheap.create(email="rehash@example.com")
 
     def stored() -> str:
         [(value,)] = query(
-            database_url,
+            crm_database_url,
             "SELECT password_hash FROM accounts WHERE email = 'rehash@example.com'",
         )
         return str(value)
 
     before = stored()
     assert "m=8," in before  # argon2-cffi's CHEAPEST profile
-    stronger = await start_host(ACCOUNTS, accounts={"argon2_profile": "owasp-minimum"})
-    await Accounts(channel_to(stronger)).authenticate("rehash@example.com")
+    stronger = await start_accounts(crm_host, argon2_profile="owasp-minimum")
+    await Accounts(stronger.channel).authenticate("rehash@example.com")
     after = stored()
     assert after.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    assert (await Accounts(channel_to(stronger)).authenticate("rehash@example.com")).session
+    assert (await Accounts(stronger.channel).authenticate("rehash@example.com")).session
 
 
 async def test_concurrent_logins_that_each_rehash_all_succeed(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
     """Rehashing the same password races between logins; none of them may fail for it."""
-    cheap = Accounts(channel_to(await start_host(ACCOUNTS)))
+    cheap = Accounts((await start_accounts(crm_host)).channel)
     await cheap.create(email="race@example.com")
-    stronger = Accounts(
-        channel_to(await start_host(ACCOUNTS, accounts={"argon2_profile": "owasp-minimum"}))
-    )
+    stronger = Accounts((await start_accounts(crm_host, argon2_profile="owasp-minimum")).channel)
     logins = await asyncio.gather(*(stronger.authenticate("race@example.com") for _ in range(4)))
     assert len({login.session.id for login in logins}) == 4
 
@@ -193,19 +199,15 @@ async def test_concurrent_logins_that_each_rehash_all_succeed(
 # -- Throttling ------------------------------------------------------------------
 
 
-async def throttled_host(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel], **limits: str
-) -> Accounts:
-    host = await start_host(ACCOUNTS, accounts={**CHEAP_ACCOUNTS, **limits})
-    return Accounts(channel_to(host))
+async def throttled_host(crm_host: StartHost, **limits: str) -> Accounts:
+    host = await start_accounts(crm_host, **CHEAP_ACCOUNTS, **limits)
+    return Accounts(host.channel)
 
 
 async def test_repeated_failures_for_one_email_are_refused_with_retry_info(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    client = await throttled_host(
-        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
-    )
+    client = await throttled_host(crm_host, login_max_failures="3", login_backoff_seconds="60")
     await client.create(email="victim@example.com")
     for _ in range(3):
         assert (await fails(client.authenticate("victim@example.com", "wrong guess"))).code == (
@@ -222,11 +224,9 @@ async def test_repeated_failures_for_one_email_are_refused_with_retry_info(
 
 
 async def test_a_successful_login_clears_the_count(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    client = await throttled_host(
-        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
-    )
+    client = await throttled_host(crm_host, login_max_failures="3", login_backoff_seconds="60")
     await client.create(email="forgetful@example.com")
     for _ in range(2):
         await fails(client.authenticate("forgetful@example.com", "wrong guess"))
@@ -238,11 +238,9 @@ async def test_a_successful_login_clears_the_count(
 
 
 async def test_many_failures_from_one_peer_are_refused(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    client = await throttled_host(
-        start_host, channel_to, login_peer_max_failures="4", login_backoff_seconds="60"
-    )
+    client = await throttled_host(crm_host, login_peer_max_failures="4", login_backoff_seconds="60")
     for i in range(4):
         await fails(client.authenticate(f"guess{i}@example.com", "wrong guess"))
     refused = await fails(client.authenticate("guess9@example.com", "wrong guess"))
@@ -324,14 +322,14 @@ async def test_admin_only_methods(accounts: Accounts) -> None:
 
 
 async def test_sign_up_can_be_limited_to_admins(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    host = await start_host(ACCOUNTS, accounts={**CHEAP_ACCOUNTS, "allow_signup": "false"})
+    host = await start_accounts(crm_host, **CHEAP_ACCOUNTS, allow_signup="false")
     controller = crm_accounts.plugin.controller_for(
         host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
     )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
-    admin = await Accounts(channel_to(host)).login(ADMIN_EMAIL)
+    admin = await Accounts(host.channel).login(ADMIN_EMAIL)
     assert (await fails(admin.as_caller().create(email="new@example.com"))).code == (
         Code.UNAUTHENTICATED
     )
@@ -341,72 +339,38 @@ async def test_sign_up_can_be_limited_to_admins(
     assert (await admin.create(email="new@example.com")).id
 
 
-# -- Other plugins: the principal, default deny, unknown roles --------------------
-
-
-async def test_a_plugin_rpc_declared_authenticated_reads_the_principal(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
-) -> None:
-    host = await start_host(ACCOUNTS, (WhoAmIPlugin("authenticated"), "whoami"))
-    accounts = Accounts(channel_to(host))
-    account_id = (await accounts.create(email="who@example.com")).id
-    token = (await accounts.authenticate("who@example.com")).session_token
-    echo = echo_pb2_grpc.EchoServiceStub(channel_to(host))
-    reply = await echo.Echo(
-        echo_pb2.EchoRequest(), metadata=(("authorization", f"Bearer {token}"),), timeout=30
-    )
-    assert reply.message == account_id
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await echo.Echo(echo_pb2.EchoRequest(), timeout=30)
-    assert failure.value.code() == Code.UNAUTHENTICATED
-
-
-async def test_an_rpc_without_a_policy_requires_authentication_and_is_logged(
-    start_host: StartHost,
-    channel_to: Callable[[Host], grpc.aio.Channel],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="crm_host"):
-        host = await start_host(ACCOUNTS, (WhoAmIPlugin(None), "undeclared"))
-    assert (
-        "/crmtest.v1.EchoService/Echo declares no access policy; it requires authentication"
-        in caplog.text
-    )
-    accounts = Accounts(channel_to(host))
-    await accounts.create(email="deny@example.com")
-    token = (await accounts.authenticate("deny@example.com")).session_token
-    echo = echo_pb2_grpc.EchoServiceStub(channel_to(host))
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await echo.Echo(echo_pb2.EchoRequest(), timeout=30)
-    assert failure.value.code() == Code.UNAUTHENTICATED
-    reply = await echo.Echo(
-        echo_pb2.EchoRequest(), metadata=(("authorization", f"Bearer {token}"),), timeout=30
-    )
-    assert reply.message != "anonymous"
-
-
-async def test_a_policy_naming_an_unknown_role_stops_the_host(start_host: StartHost) -> None:
-    with pytest.raises(PluginError) as failure:
-        await start_host(ACCOUNTS, (WhoAmIPlugin("role:wizard"), "wizardry"))
-    assert str(failure.value) == (
-        "plugin 'wizardry': /crmtest.v1.EchoService/Echo requires the unknown role 'wizard' "
-        "(registered roles: admin)"
-    )
-
-
 # -- Bootstrap -------------------------------------------------------------------
 
 
-def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
+def test_create_admin_reads_the_password_from_stdin(crm_database_url: str) -> None:
     environ = {**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"}
-    migrate = [sys.executable, "-m", "crm_host", "migrate", "--database-url", database_url]
+    migrate = [sys.executable, "-m", "crm_host", "migrate", "--database-url", crm_database_url]
     subprocess.run(migrate, env=environ, capture_output=True, timeout=120, check=True)
-    result = create_admin(database_url, "boss@example.com", "quiet harbor lantern 2026")
+    result = create_admin(crm_database_url, "boss@example.com", "quiet harbor lantern 2026")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("created admin account ")
     assert "harbor lantern" not in result.stdout + result.stderr
-    [(roles,)] = query(database_url, "SELECT roles FROM accounts WHERE email = 'boss@example.com'")
+    [(roles,)] = query(
+        crm_database_url, "SELECT roles FROM accounts WHERE email = 'boss@example.com'"
+    )
     assert roles == "admin"
+
+
+def allow_signup(environ: dict[str, str]) -> bool:
+    """allow_signup as `crm-host config` shows the accounts plugin's effective settings."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crm_host", "config", "--plugins", "accounts"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("CRM_")} | environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("[plugins.accounts]\n", 1)[1]
+    values: list[str] = re.findall(r"^allow_signup = (true|false)\b", section, re.MULTILINE)
+    assert len(values) == 1, result.stdout
+    return values[0] == "true"
 
 
 @pytest.mark.parametrize(
@@ -416,26 +380,18 @@ def test_create_admin_reads_the_password_from_stdin(database_url: str) -> None:
 def test_crm_allow_signup_is_read_from_the_environment(
     environ: dict[str, str], expected: bool
 ) -> None:
-    settings = config.plugin_settings(AccountsSettings, "accounts", {}, environ)
-    assert isinstance(settings, AccountsSettings)
-    assert settings.allow_signup is expected
+    assert allow_signup(environ) is expected
     # The plugin's own setting wins over the environment.
-    explicit = config.plugin_settings(
-        AccountsSettings, "accounts", {"allow_signup": "true"}, environ
-    )
-    assert isinstance(explicit, AccountsSettings)
-    assert explicit.allow_signup is True
+    assert allow_signup({**environ, "CRM_ACCOUNTS__ALLOW_SIGNUP": "true"}) is True
 
 
 # -- Found in review: races and oracles ------------------------------------------
 
 
 async def test_parallel_guesses_cannot_slip_past_the_limit(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    client = await throttled_host(
-        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
-    )
+    client = await throttled_host(crm_host, login_max_failures="3", login_backoff_seconds="60")
     await client.create(email="target@example.com")
 
     async def guess(i: int) -> grpc.StatusCode:
@@ -452,11 +408,9 @@ async def test_parallel_guesses_cannot_slip_past_the_limit(
 
 
 async def test_change_password_is_throttled_like_a_login(
-    start_host: StartHost, channel_to: Callable[[Host], grpc.aio.Channel]
+    crm_host: StartHost,
 ) -> None:
-    client = await throttled_host(
-        start_host, channel_to, login_max_failures="3", login_backoff_seconds="60"
-    )
+    client = await throttled_host(crm_host, login_max_failures="3", login_backoff_seconds="60")
     account_id = (await client.create(email="oracle@example.com")).id
     me = await client.login("oracle@example.com")
     for i in range(3):
@@ -475,12 +429,12 @@ async def test_disabling_ends_the_sessions_for_good(accounts: Accounts) -> None:
 
 
 async def test_a_failing_authenticator_gives_internal_without_details(
-    accounts: Accounts, database_url: str, caplog: pytest.LogCaptureFixture
+    accounts: Accounts, crm_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     account_id, me = await member(accounts, "broken@example.com")
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database_url)
+    engine = sqlalchemy.create_engine(crm_database_url)
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text("DROP TABLE accounts_sessions"))
     engine.dispose()

@@ -1,19 +1,28 @@
-"""A small typed client for accounts.v1.AccountsService, for tests."""
+"""Helpers of the accounts plugin's tests: a small typed client, settings, direct reads."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc.aio
 import pytest
+import sqlalchemy
 from google.protobuf import field_mask_pb2
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from support.errors import RichError, rich_error
+from crm_host.testing import RichError, rich_error
 
 PASSWORD = "correct horse battery staple"
-T = TypeVar("T")
+ADMIN_EMAIL = "admin@example.com"
+
+# argon2's cheapest parameters keep the suite fast; production defaults are tested
+# by the benchmarks, not here.
+CHEAP_ACCOUNTS = {"argon2_profile": "insecure-test-only"}
+CHEAP_ACCOUNTS_ENV = {"CRM_ACCOUNTS__ARGON2_PROFILE": "insecure-test-only"}
 
 
 class Accounts:
@@ -134,3 +143,36 @@ async def fails(call: Awaitable[Any]) -> RichError:
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await call
     return rich_error(failure.value)
+
+
+def create_admin(database_url: str, email: str, password: str) -> subprocess.CompletedProcess[str]:
+    """`crm-host accounts create-admin` against ``database_url``, password on stdin."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm_host",
+            "accounts",
+            "create-admin",
+            "--email",
+            email,
+            "--database-url",
+            database_url,
+        ],
+        input=f"{password}\n",
+        env={**os.environ, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def query(url: str, sql: str, **params: object) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` read straight from the database, bypassing the host."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sqlalchemy.text(sql), params)]
+    finally:
+        engine.dispose()

@@ -21,13 +21,12 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
-from conftest import ADMIN_EMAIL
 from google.protobuf import descriptor_pool
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_host._server.lifecycle import Host
-from support.accounts import PASSWORD
-from support.errors import rich_error
+from crm_host.testing import TestHost, rich_error
+
+from .accounts_client import ADMIN_EMAIL, PASSWORD
 
 GRPC_REQUESTS = "grpc-requests"
 SERVICE = "accounts.v1.AccountsService"
@@ -78,7 +77,7 @@ class ReflectedAccounts:
 
 
 @pytest.fixture
-async def reflected(accounts_host: Host) -> AsyncIterator[ReflectedAccounts]:
+async def reflected(accounts_host: TestHost) -> AsyncIterator[ReflectedAccounts]:
     pool = descriptor_pool.DescriptorPool()
     client = grpc_requests().ReflectionAsyncClient(
         f"127.0.0.1:{accounts_host.port}", descriptor_pool=pool
