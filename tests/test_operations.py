@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,16 +12,13 @@ import grpc
 import grpc.aio
 import pytest
 import sqlalchemy
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import testplugins.notes
 from crm_host import hookimpl
 from crm_host.hookspecs import RegisterHealthCheck
 from crm_host.testing import StartHost, rich_error, start_test_host, stop_test_host
+from support.pki import make_pki
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import AsyncEchoPlugin
 
@@ -141,61 +136,10 @@ async def test_an_oversize_message_is_resource_exhausted(crm_database_url: str) 
         await stop_test_host(test_host)
 
 
-def _certificate(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
-    ca: bool,
-) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer[0].subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-    return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
-
-
-def _pem(value: x509.Certificate | ec.EllipticCurvePrivateKey) -> bytes:
-    if isinstance(value, x509.Certificate):
-        return value.public_bytes(serialization.Encoding.PEM)
-    return value.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 @pytest.fixture
 def pki(tmp_path: Path) -> dict[str, Path]:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, made now."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("crm test CA", ca_key, None, ca=True)
-    files: dict[str, Path] = {}
-    for name, value in [("ca", ca)]:
-        files[name] = tmp_path / f"{name}.pem"
-        files[name].write_bytes(_pem(value))
-    for role in ("server", "client"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        certificate = _certificate(f"crm {role}", key, (ca, ca_key), ca=False)
-        files[f"{role}_cert"] = tmp_path / f"{role}.pem"
-        files[f"{role}_cert"].write_bytes(_pem(certificate))
-        files[f"{role}_key"] = tmp_path / f"{role}-key.pem"
-        files[f"{role}_key"].write_bytes(_pem(key))
-    return files
+    return make_pki(tmp_path)
 
 
 async def echo_over(channel: grpc.aio.Channel) -> grpc.StatusCode:

@@ -18,8 +18,7 @@ import pytest
 from crm_host import FieldViolation, ServiceError, hookimpl
 from crm_host.errors import MAX_DESCRIPTION, MAX_DETAILS_BYTES, MAX_MESSAGE, MAX_METADATA_VALUE
 from crm_host.hookspecs import RegisterService
-from crm_host.testing import TestHost, start_test_host, stop_test_host
-from support.errors import DETAILS_KEY, rich_error
+from crm_host.testing import DETAILS_KEY, TestHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
 from testplugins.echo import DESCRIPTOR
 

@@ -702,5 +702,5 @@ async def until(condition: Callable[[], bool]) -> None:
     """Wait until ``condition()`` holds, checking every 50 ms; fail after 30 seconds."""
     async with asyncio.timeout(30):
         # The rows change in the database, which no asyncio.Event can observe.
-        while not condition():  # noqa: ASYNC110
+        while not condition():
             await asyncio.sleep(0.05)
