@@ -1,7 +1,7 @@
 """AIP-160 filters (crm_host.kit.filtering): parsed, compiled and run on real databases.
 
 Every database test runs on a fresh SQLite file and, when CRM_TEST_DATABASE_URL
-is set, on a PostgreSQL schema of its own (the ``database_url`` fixture).
+is set, on a PostgreSQL schema of its own (the ``crm_database_url`` fixture).
 """
 
 from __future__ import annotations
@@ -214,9 +214,9 @@ FIELDS = {
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
+def engine(crm_database_url: str) -> Iterator[sa.Engine]:
     """The people tables, filled, in a fresh database."""
-    engine = sa.create_engine(database_url)
+    engine = sa.create_engine(crm_database_url)
     METADATA.create_all(engine)
     with engine.begin() as connection:
         connection.execute(
