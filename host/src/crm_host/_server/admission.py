@@ -76,6 +76,13 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     client.
 
     With ``metrics``, each call is counted and timed there.
+
+    With ``max_metadata_bytes``, a call whose metadata is larger is refused
+    with RESOURCE_EXHAUSTED before anything reads it. grpc enforces the same
+    limit (the server options) on every header list, but only once the client
+    has acknowledged the SETTINGS that announce it: until then grpc's own
+    default of 16 MiB applies, and a client that sends its requests at once
+    gets them through.
     """
 
     def __init__(
@@ -84,11 +91,13 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         specs: Mapping[str, MethodSpec],
         metrics: Metrics | None = None,
         default_deadline: float | None = None,
+        max_metadata_bytes: int | None = None,
     ) -> None:
         self._gatekeeper = gatekeeper
         self._specs = specs
         self._metrics = metrics
         self._default_deadline = default_deadline
+        self._max_metadata_bytes = max_metadata_bytes
         # Per method path: what does not change from call to call. Only
         # methods a service handles get here, so it cannot grow without bound.
         self._methods: dict[str, _Method] = {}
@@ -109,6 +118,11 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             )
         metadata = handler_call_details.invocation_metadata
         admission = _Admission(shape, logs.request_id_from(metadata))
+        limit = self._max_metadata_bytes
+        if limit is not None and (size := metadata_size(metadata)) > limit:
+            # Refused before any authenticator reads a token of that size.
+            admission.refusal = _metadata_too_large(size, limit)
+            return self._wrapped(handler, shape, admission)
         # Authenticators may log; their lines belong to this call too.
         bound = logs.bind_request_id(admission.request_id)
         try:
@@ -117,9 +131,39 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             admission.refusal = refusal
         finally:
             logs.unbind_request_id(bound)
+        return self._wrapped(handler, shape, admission)
+
+    def _wrapped(
+        self, handler: grpc.RpcMethodHandler, shape: _Method, admission: _Admission
+    ) -> grpc.RpcMethodHandler:
         decode = _decoder(handler.request_deserializer, admission)
         wrapped = shape.wrap(getattr(handler, shape.kind), admission, decode)
         return handler._replace(**{shape.kind: wrapped, "request_deserializer": None})
+
+
+# What grpc adds to each header's name and value when it sizes a header list
+# (RFC 7541's entry overhead).
+HEADER_OVERHEAD = 32
+
+
+def metadata_size(metadata: Metadata | None) -> int:
+    """The size of a call's metadata as grpc counts it against max_metadata_bytes."""
+    size = 0
+    for key, value in metadata or ():
+        size += len(key) + HEADER_OVERHEAD
+        size += len(value) if isinstance(value, bytes) else len(str(value).encode())
+    return size
+
+
+def _metadata_too_large(size: int, limit: int) -> ServiceError:
+    return ServiceError(
+        code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+        message=f"the request metadata ({size} bytes) is larger than the server's limit "
+        f"of {limit} bytes",
+        reason="METADATA_TOO_LARGE",
+        domain=HOST_DOMAIN,
+        metadata={"limitBytes": str(limit)},
+    )
 
 
 @dataclass(frozen=True)

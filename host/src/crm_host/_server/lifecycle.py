@@ -132,6 +132,7 @@ class Host:
             self._method_specs(),
             metrics=self.metrics,
             default_deadline=self.settings.default_deadline_seconds or None,
+            max_metadata_bytes=self.settings.max_metadata_bytes,
         )
         server = self._server([*self._tracing(), interceptor])
         for service in self.services:

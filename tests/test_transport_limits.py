@@ -1,0 +1,385 @@
+"""Transport limits, as a client that breaks the rules sees them.
+
+gRPC libraries never send oversized headers, truncated messages or a
+compressed flag without an encoding; a raw HTTP/2 client (the h2 library over
+a plain TCP socket) does, so these tests speak HTTP/2 themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import grpc.aio
+import h2.config
+import h2.connection
+import h2.events
+import hpack
+import pytest
+
+from crm_host._server.lifecycle import Host
+from crm_host.testing import TestHost, start_test_host, stop_test_host
+from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
+from testplugins.echo import EchoPlugin
+
+ECHO = "/crmtest.v1.EchoService/Echo"
+KIB = 1024
+# The default max_metadata_bytes.
+METADATA_LIMIT = 16 * KIB
+# How long a test waits for an answer that must come; far above any real delay.
+WAIT = 20.0
+
+Header = tuple[bytes, bytes]
+
+
+class _LiteralEncoder(hpack.Encoder):
+    """HPACK without Huffman coding: pure-Python Huffman takes seconds per 100 kB."""
+
+    def encode(self, headers: Any, huffman: bool = True) -> bytes:
+        encoded: bytes = super().encode(headers, huffman=False)
+        return encoded
+
+
+@dataclass
+class Stream:
+    """What the server sent on one stream."""
+
+    headers: list[Header] = field(default_factory=list)
+    trailers: list[Header] = field(default_factory=list)
+    data: bytes = b""
+    ended: bool = False
+    # The RST_STREAM error code, when the server reset the stream.
+    reset: int | None = None
+
+    @property
+    def grpc_status(self) -> int | None:
+        """grpc-status from the trailers, or from the headers of a Trailers-Only answer."""
+        for name, value in [*self.trailers, *self.headers]:
+            if name == b"grpc-status":
+                return int(value)
+        return None
+
+    @property
+    def grpc_message(self) -> str:
+        for name, value in [*self.trailers, *self.headers]:
+            if name == b"grpc-message":
+                return value.decode()
+        return ""
+
+    def replies(self) -> list[bytes]:
+        """The gRPC messages of the body (length-prefixed, uncompressed)."""
+        messages, rest = [], self.data
+        while len(rest) >= 5:
+            _, length = struct.unpack(">BI", rest[:5])
+            messages.append(rest[5 : 5 + length])
+            rest = rest[5 + length :]
+        return messages
+
+
+class RawHttp2:
+    """An HTTP/2 client over a plain TCP socket that sends whatever a test asks."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.connection = h2.connection.H2Connection(
+            h2.config.H2Configuration(
+                client_side=True,
+                header_encoding=None,
+                validate_outbound_headers=False,
+                normalize_outbound_headers=False,
+            )
+        )
+        self.connection.encoder = _LiteralEncoder()
+        self.streams: dict[int, Stream] = {}
+        self.settings_received = False
+        # GOAWAY's error code, once the server sent one.
+        self.goaway: int | None = None
+        self.closed = False
+
+    @classmethod
+    async def open(cls, port: int, *, acknowledge_settings: bool = True) -> RawHttp2:
+        """Connect and send the preface.
+
+        grpc applies the max_metadata_bytes it announces in SETTINGS only once
+        the client has acknowledged them; ``acknowledge_settings=False``
+        returns before reading them, so that the first requests go out ahead
+        of the acknowledgement, as a hasty or hostile client's would.
+        """
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        client = cls(reader, writer)
+        client.connection.initiate_connection()
+        await client._flush()
+        if acknowledge_settings:
+            # h2 acknowledges SETTINGS as it reads them: once they are read,
+            # the acknowledgement is on the wire before anything sent after.
+            await client.wait_for(lambda: client.settings_received)
+        return client
+
+    async def close(self) -> None:
+        self._writer.close()
+        with _quietly():
+            await self._writer.wait_closed()
+
+    async def _flush(self) -> None:
+        data = self.connection.data_to_send()
+        if data:
+            self._writer.write(data)
+            await self._writer.drain()
+
+    async def start_call(
+        self,
+        metadata: Sequence[Header] = (),
+        body: bytes | None = None,
+        *,
+        path: str = ECHO,
+        end_stream: bool = True,
+    ) -> int:
+        """Open a gRPC call's stream; send ``body`` (if any) and END_STREAM unless told not to."""
+        stream_id: int = self.connection.get_next_available_stream_id()
+        headers = [
+            (b":method", b"POST"),
+            (b":scheme", b"http"),
+            (b":path", path.encode()),
+            (b":authority", b"localhost"),
+            (b"content-type", b"application/grpc"),
+            (b"te", b"trailers"),
+            *metadata,
+        ]
+        self.streams[stream_id] = Stream()
+        self.connection.send_headers(stream_id, headers, end_stream=body is None and end_stream)
+        if body is not None:
+            self.connection.send_data(stream_id, body, end_stream=end_stream)
+        await self._flush()
+        return stream_id
+
+    async def send(self, stream_id: int, data: bytes, *, end_stream: bool = False) -> None:
+        self.connection.send_data(stream_id, data, end_stream=end_stream)
+        await self._flush()
+
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Read until ``condition()`` holds; fail after WAIT seconds or when the server closes."""
+        async with asyncio.timeout(WAIT):
+            while not condition():
+                if self.closed:
+                    raise AssertionError("the server closed the connection")
+                data = await self._reader.read(65536)
+                if not data:
+                    self.closed = True
+                    continue
+                for event in self.connection.receive_data(data):
+                    self._handle(event)
+                await self._flush()
+
+    async def answer(self, stream_id: int) -> Stream:
+        """The stream once the server ended or reset it (or went away)."""
+        stream = self.streams[stream_id]
+        await self.wait_for(lambda: stream.ended or self.goaway is not None)
+        return stream
+
+    def _handle(self, event: Any) -> None:
+        stream = self.streams.get(getattr(event, "stream_id", 0) or 0)
+        if isinstance(event, h2.events.RemoteSettingsChanged):
+            self.settings_received = True
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self.goaway = event.error_code
+        elif stream is None:
+            return
+        elif isinstance(event, h2.events.ResponseReceived):
+            stream.headers = list(event.headers)
+        elif isinstance(event, h2.events.TrailersReceived):
+            stream.trailers = list(event.headers)
+        elif isinstance(event, h2.events.DataReceived):
+            stream.data += event.data
+            self.connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+        elif isinstance(event, h2.events.StreamEnded):
+            stream.ended = True
+        elif isinstance(event, h2.events.StreamReset):
+            stream.reset = event.error_code
+            stream.ended = True
+
+
+class _quietly:
+    """Suppress the errors of closing a socket the server may already have closed."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return isinstance(exc[1], ConnectionError | OSError)
+
+
+def grpc_message(payload: bytes, *, compressed: bool = False) -> bytes:
+    """One length-prefixed gRPC message."""
+    return struct.pack(">BI", int(compressed), len(payload)) + payload
+
+
+def echo_request(message: str) -> bytes:
+    return grpc_message(echo_pb2.EchoRequest(message=message).SerializeToString())
+
+
+def grpc_size(headers: Sequence[Header]) -> int:
+    """The size grpc counts for a header list: name, value and 32 bytes per entry."""
+    return sum(len(name) + len(value) + 32 for name, value in headers)
+
+
+# The headers RawHttp2.start_call sends before any metadata.
+BASE_HEADERS: list[Header] = [
+    (b":method", b"POST"),
+    (b":scheme", b"http"),
+    (b":path", ECHO.encode()),
+    (b":authority", b"localhost"),
+    (b"content-type", b"application/grpc"),
+    (b"te", b"trailers"),
+]
+
+
+def sized_header(size: int, name: bytes = b"x-padding") -> Header:
+    """A header of ``size`` bytes as grpc counts them."""
+    return (name, b"p" * (size - len(name) - 32))
+
+
+class RecordingEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
+    """Echoes, and records every request its handler was called with."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def Echo(self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext) -> Any:
+        self.calls.append(request.message)
+        return echo_pb2.EchoResponse(message=request.message)
+
+
+class RecordingSyncEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
+    """RecordingEcho as a plain handler, which grpc runs on a worker thread."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def Echo(self, request: echo_pb2.EchoRequest, context: grpc.ServicerContext) -> Any:
+        self.calls.append(request.message)
+        return echo_pb2.EchoResponse(message=request.message)
+
+
+Serve = Callable[..., Awaitable[Host]]
+
+
+@pytest.fixture
+async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
+    """Start a host serving ``servicer`` as crmtest.v1.EchoService, with settings overridden."""
+    started: list[TestHost] = []
+
+    async def start(servicer: object, **settings: Any) -> Host:
+        database = tmp_path / f"crm-{len(started)}.db"
+        test_host = await start_test_host(
+            [(EchoPlugin(servicer), "echo")], f"sqlite:///{database}", **settings
+        )
+        started.append(test_host)
+        return test_host.host
+
+    yield start
+    for test_host in started:
+        await stop_test_host(test_host)
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[..., Awaitable[RawHttp2]]]:
+    clients: list[RawHttp2] = []
+
+    async def open_client(host: Host, *, acknowledge_settings: bool = True) -> RawHttp2:
+        assert host.port is not None
+        client = await RawHttp2.open(host.port, acknowledge_settings=acknowledge_settings)
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
+
+
+Connect = Callable[..., Awaitable[RawHttp2]]
+
+
+async def still_serves(host: Host, connect: Connect, servicer: Any) -> None:
+    """A fresh connection gets an ordinary call answered."""
+    client = await connect(host)
+    answer = await client.answer(await client.start_call(body=echo_request("still here")))
+    assert answer.grpc_status == 0
+    assert echo_pb2.EchoResponse.FromString(answer.replies()[0]).message == "still here"
+    assert servicer.calls[-1] == "still here"
+
+
+RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+DEADLINE_EXCEEDED = grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
+INTERNAL = grpc.StatusCode.INTERNAL.value[0]
+
+
+# -- 1. Request metadata -----------------------------------------------------
+
+
+@pytest.mark.parametrize("acknowledge_settings", [True, False], ids=["acked", "before-ack"])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        [(b"authorization", b"Bearer " + b"t" * 900_000)],
+        # The metadata alone is over the limit, not only the whole header list.
+        [sized_header(METADATA_LIMIT + 64)],
+    ],
+    ids=["900kB-authorization", "just-over-16KiB"],
+)
+async def test_headers_over_the_limit_are_refused_before_the_handler(
+    serve: Serve, connect: Connect, acknowledge_settings: bool, metadata: list[Header]
+) -> None:
+    servicer = RecordingEcho()
+    host = await serve(servicer)
+    client = await connect(host, acknowledge_settings=acknowledge_settings)
+
+    answer = await client.answer(await client.start_call(metadata, echo_request("big")))
+
+    assert answer.grpc_status == RESOURCE_EXHAUSTED, answer
+    assert servicer.calls == []
+    await still_serves(host, connect, servicer)
+
+
+@pytest.mark.parametrize("acknowledge_settings", [True, False], ids=["acked", "before-ack"])
+async def test_headers_just_under_the_limit_are_served(
+    serve: Serve, connect: Connect, acknowledge_settings: bool
+) -> None:
+    servicer = RecordingEcho()
+    host = await serve(servicer)
+    client = await connect(host, acknowledge_settings=acknowledge_settings)
+
+    # The whole header list, pseudo-headers included, is under the limit.
+    metadata = [sized_header(METADATA_LIMIT - 64 - grpc_size(BASE_HEADERS))]
+    answer = await client.answer(await client.start_call(metadata, echo_request("fits")))
+
+    assert answer.grpc_status == 0, answer
+    assert servicer.calls == ["fits"]
+
+
+async def test_many_streams_holding_large_headers_stay_bounded(
+    serve: Serve, connect: Connect
+) -> None:
+    """50 streams, each with 15 KiB of headers and no request yet, held open at once.
+
+    Each is either refused or served once its request comes; the server keeps
+    answering others meanwhile.
+    """
+    servicer = RecordingEcho()
+    host = await serve(servicer)
+    client = await connect(host)
+    held = [await client.start_call([sized_header(15 * KIB)], end_stream=False) for _ in range(50)]
+    await still_serves(host, connect, servicer)
+    for number, stream_id in enumerate(held):
+        await client.send(stream_id, echo_request(f"held {number}"), end_stream=True)
+    answers = [await client.answer(stream_id) for stream_id in held]
+    statuses = {answer.grpc_status for answer in answers}
+    assert statuses <= {0, RESOURCE_EXHAUSTED}, statuses
+    served = [a for a in answers if a.grpc_status == 0]
+    assert len(servicer.calls) == len(served) + 1
+    await still_serves(host, connect, servicer)
