@@ -8,8 +8,11 @@ a plain TCP socket) does, so these tests speak HTTP/2 themselves.
 from __future__ import annotations
 
 import asyncio
+import base64
+import logging
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,10 @@ import h2.connection
 import h2.events
 import hpack
 import pytest
+from google.rpc import error_details_pb2, status_pb2
 
+from crm_host._server.access import Gatekeeper, Policy
+from crm_host._server.admission import HostInterceptor
 from crm_host._server.lifecycle import Host
 from crm_host.testing import TestHost, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import echo_pb2, echo_pb2_grpc
@@ -70,6 +76,15 @@ class Stream:
             if name == b"grpc-message":
                 return value.decode()
         return ""
+
+    @property
+    def reason(self) -> str:
+        """ErrorInfo.reason from the grpc-status-details-bin trailer."""
+        [raw] = [v for k, v in [*self.trailers, *self.headers] if k == b"grpc-status-details-bin"]
+        status = status_pb2.Status.FromString(base64.b64decode(raw + b"=" * (-len(raw) % 4)))
+        info = error_details_pb2.ErrorInfo()
+        assert status.details[0].Unpack(info)
+        return str(info.reason)
 
     def replies(self) -> list[bytes]:
         """The gRPC messages of the body (length-prefixed, uncompressed)."""
@@ -271,13 +286,14 @@ Serve = Callable[..., Awaitable[Host]]
 
 @pytest.fixture
 async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
-    """Start a host serving ``servicer`` as crmtest.v1.EchoService, with settings overridden."""
+    """Start a host serving ``servicer`` as crmtest.v1.EchoService (Echo's access
+    policy ``policy``), with host settings overridden."""
     started: list[TestHost] = []
 
-    async def start(servicer: object, **settings: Any) -> Host:
+    async def start(servicer: object, policy: str = "public", **settings: Any) -> Host:
         database = tmp_path / f"crm-{len(started)}.db"
         test_host = await start_test_host(
-            [(EchoPlugin(servicer), "echo")], f"sqlite:///{database}", **settings
+            [(EchoPlugin(servicer, policy), "echo")], f"sqlite:///{database}", **settings
         )
         started.append(test_host)
         return test_host.host
@@ -383,3 +399,159 @@ async def test_many_streams_holding_large_headers_stay_bounded(
     served = [a for a in answers if a.grpc_status == 0]
     assert len(servicer.calls) == len(served) + 1
     await still_serves(host, connect, servicer)
+
+
+# -- 2. A request that never arrives in full ----------------------------------
+
+# A message prefix that announces 100 bytes, and 3 of them.
+TRUNCATED = struct.pack(">BI", 0, 100) + b"abc"
+NOT_RECEIVED = "the request did not arrive within the server's limit of 1.0s"
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize("servicer_type", [RecordingEcho, RecordingSyncEcho], ids=["async", "sync"])
+@pytest.mark.parametrize("body", [TRUNCATED, None], ids=["truncated-message", "headers-only"])
+async def test_a_request_that_never_arrives_in_full_ends_deadline_exceeded(
+    serve: Serve,
+    connect: Connect,
+    servicer_type: type,
+    body: bytes | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    servicer = servicer_type()
+    host = await serve(servicer, receive_timeout_seconds=1)
+    client = await connect(host)
+
+    with caplog.at_level(logging.INFO, logger="crm_host"):
+        # No END_STREAM: the client keeps the call open, as if more were coming.
+        answer = await client.answer(await client.start_call(body=body, end_stream=False))
+
+    assert (answer.grpc_status, answer.grpc_message) == (DEADLINE_EXCEEDED, NOT_RECEIVED)
+    assert answer.reason == "REQUEST_NOT_RECEIVED"
+    assert servicer.calls == []
+    assert warnings(caplog) == [
+        f"rpc {ECHO} from 127.0.0.1: the request did not arrive within 1.0s; "
+        "answering DEADLINE_EXCEEDED"
+    ]
+    await still_serves(host, connect, servicer)
+
+
+@pytest.mark.parametrize("servicer_type", [RecordingEcho, RecordingSyncEcho], ids=["async", "sync"])
+async def test_a_request_sent_in_pieces_within_the_limit_is_served(
+    serve: Serve, connect: Connect, servicer_type: type
+) -> None:
+    servicer = servicer_type()
+    host = await serve(servicer, receive_timeout_seconds=10)
+    client = await connect(host)
+    request = echo_request("in pieces")
+
+    stream_id = await client.start_call(end_stream=False)
+    await client.send(stream_id, request[:3])
+    await client.send(stream_id, request[3:], end_stream=True)
+    answer = await client.answer(stream_id)
+
+    assert answer.grpc_status == 0, answer
+    assert servicer.calls == ["in pieces"]
+
+
+@pytest.mark.parametrize("servicer_type", [RecordingEcho, RecordingSyncEcho], ids=["async", "sync"])
+async def test_a_call_that_ends_without_its_request_is_invalid(
+    serve: Serve, connect: Connect, servicer_type: type
+) -> None:
+    """Headers with END_STREAM and no message: grpc alone would never answer."""
+    servicer = servicer_type()
+    host = await serve(servicer)
+    client = await connect(host)
+
+    answer = await client.answer(await client.start_call(end_stream=True))
+
+    assert answer.grpc_status == grpc.StatusCode.INVALID_ARGUMENT.value[0], answer
+    assert answer.reason == "MALFORMED_REQUEST"
+    assert servicer.calls == []
+    await still_serves(host, connect, servicer)
+
+
+async def test_a_refused_call_is_answered_without_waiting_for_its_request(
+    serve: Serve, connect: Connect
+) -> None:
+    """Echo's policy here requires a caller: the refusal needs no request, so none is sent."""
+    servicer = RecordingEcho()
+    # A limit far beyond the test's wait: only an answer at once passes.
+    host = await serve(servicer, policy="authenticated", receive_timeout_seconds=3600)
+    client = await connect(host)
+
+    answer = await client.answer(await client.start_call(end_stream=False))
+
+    assert answer.grpc_status == grpc.StatusCode.UNAUTHENTICATED.value[0]
+    assert answer.reason == "UNAUTHENTICATED"
+    assert servicer.calls == []
+
+
+def _reply(request: echo_pb2.EchoRequest, part: int) -> echo_pb2.EchoResponse:
+    return echo_pb2.EchoResponse(message=f"{request.message} {part}")
+
+
+async def _async_replies(request: echo_pb2.EchoRequest, context: Any) -> AsyncIterator[Any]:
+    for part in (1, 2):
+        yield _reply(request, part)
+
+
+async def _written_replies(request: echo_pb2.EchoRequest, context: Any) -> None:
+    for part in (1, 2):
+        await context.write(_reply(request, part))
+
+
+def _plain_replies(request: echo_pb2.EchoRequest, context: Any) -> Iterator[Any]:
+    for part in (1, 2):
+        yield _reply(request, part)
+
+
+def _returned_replies(request: echo_pb2.EchoRequest, context: Any) -> Iterator[Any]:
+    return iter([_reply(request, 1), _reply(request, 2)])
+
+
+@pytest.mark.parametrize(
+    "behavior",
+    [_async_replies, _written_replies, _plain_replies, _returned_replies],
+    ids=["async-generator", "context-write", "plain-generator", "plain-returns-iterator"],
+)
+async def test_server_streaming_handlers_are_bounded_too(
+    behavior: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each kind of server-streaming handler, behind the interceptor as the host builds it."""
+    with ThreadPoolExecutor(2, "crm-sync-handler") as executor:
+        interceptor = HostInterceptor(
+            Gatekeeper({ECHO: Policy.parse("public")}), {}, receive_timeout=1.0, executor=executor
+        )
+        server = grpc.aio.server(migration_thread_pool=executor, interceptors=[interceptor])
+        handler = grpc.unary_stream_rpc_method_handler(
+            behavior,
+            request_deserializer=echo_pb2.EchoRequest.FromString,
+            response_serializer=echo_pb2.EchoResponse.SerializeToString,
+        )
+        server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler("crmtest.v1.EchoService", {"Echo": handler})]
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        client = await RawHttp2.open(port)
+        try:
+            with caplog.at_level(logging.INFO, logger="crm_host"):
+                cut_short = await client.answer(
+                    await client.start_call(body=TRUNCATED, end_stream=False)
+                )
+            whole = await client.answer(await client.start_call(body=echo_request("hi")))
+        finally:
+            await client.close()
+            await server.stop(0)
+
+    assert (cut_short.grpc_status, cut_short.grpc_message) == (DEADLINE_EXCEEDED, NOT_RECEIVED)
+    assert len(warnings(caplog)) == 1
+    assert whole.grpc_status == 0, whole
+    assert [echo_pb2.EchoResponse.FromString(m).message for m in whole.replies()] == [
+        "hi 1",
+        "hi 2",
+    ]

@@ -108,6 +108,11 @@ class HostSettings(BaseModel):
     default_deadline_seconds: float = _option(
         30.0, "deadline of async unary calls whose client set none (0: none)", ge=0
     )
+    receive_timeout_seconds: float = _option(
+        10.0,
+        "how long the request of a unary call may take to arrive in full (0: no limit)",
+        ge=0,
+    )
     health_check_interval_seconds: float = _option(
         0.5, "how often readiness checks the database", gt=0
     )

@@ -133,6 +133,8 @@ class Host:
             metrics=self.metrics,
             default_deadline=self.settings.default_deadline_seconds or None,
             max_metadata_bytes=self.settings.max_metadata_bytes,
+            receive_timeout=self.settings.receive_timeout_seconds or None,
+            executor=self._executor,
         )
         server = self._server([*self._tracing(), interceptor])
         for service in self.services:
