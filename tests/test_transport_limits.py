@@ -22,6 +22,7 @@ import grpc.aio
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 import hpack
 import pytest
 from google.rpc import error_details_pb2, status_pb2
@@ -555,3 +556,82 @@ async def test_server_streaming_handlers_are_bounded_too(
         "hi 1",
         "hi 2",
     ]
+
+
+# -- 3. Concurrent streams per connection -------------------------------------
+
+
+class HoldingEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
+    """Holds every call until ``release`` is set; counts the calls inside at once."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most_inside = 0
+        self.release = asyncio.Event()
+
+    async def Echo(self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext) -> Any:
+        self.inside += 1
+        self.most_inside = max(self.most_inside, self.inside)
+        try:
+            await self.release.wait()
+        finally:
+            self.inside -= 1
+        return echo_pb2.EchoResponse(message=request.message)
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` until it holds; fail after WAIT seconds."""
+    async with asyncio.timeout(WAIT):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_calls_beyond_max_concurrent_streams_wait_in_the_client_and_succeed(
+    serve: Serve,
+) -> None:
+    servicer = HoldingEcho()
+    host = await serve(servicer, max_concurrent_streams=10)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+        stub = echo_pb2_grpc.EchoServiceStub(channel)
+        calls = [
+            asyncio.ensure_future(stub.Echo(echo_pb2.EchoRequest(message=str(n)), timeout=WAIT))
+            for n in range(25)
+        ]
+        await eventually(lambda: servicer.inside == 10)
+        # The other 15 wait in the client, neither sent nor failed.
+        assert not any(call.done() for call in calls)
+        servicer.release.set()
+        replies = await asyncio.gather(*calls)
+    assert [reply.message for reply in replies] == [str(n) for n in range(25)]
+    assert servicer.most_inside == 10
+
+
+REFUSED_STREAM = 7
+ENHANCE_YOUR_CALM = 11
+
+
+@pytest.mark.parametrize(
+    ("acknowledge_settings", "reset"),
+    [(True, REFUSED_STREAM), (False, ENHANCE_YOUR_CALM)],
+    ids=["acked", "before-ack"],
+)
+async def test_streams_a_client_opens_beyond_the_limit_are_reset(
+    serve: Serve, connect: Connect, acknowledge_settings: bool, reset: int
+) -> None:
+    """A client that ignores MAX_CONCURRENT_STREAMS: the streams past it are reset at once."""
+    servicer = RecordingEcho()
+    host = await serve(servicer, max_concurrent_streams=10)
+    client = await connect(host, acknowledge_settings=acknowledge_settings)
+    # h2 keeps to the limit the server announced; this client pretends it saw none.
+    client.connection.remote_settings[h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS] = 1000
+    client.connection.remote_settings.acknowledge()
+
+    streams = [await client.start_call(end_stream=False) for _ in range(12)]
+    beyond = [await client.answer(stream_id) for stream_id in streams[10:]]
+    assert [answer.reset for answer in beyond] == [reset, reset]
+    for number, stream_id in enumerate(streams[:10]):
+        await client.send(stream_id, echo_request(str(number)), end_stream=True)
+    within = [await client.answer(stream_id) for stream_id in streams[:10]]
+
+    assert [answer.grpc_status for answer in within] == [0] * 10
+    assert servicer.calls == [str(n) for n in range(10)]

@@ -168,6 +168,12 @@ class HostSettings(BaseModel):
             ("grpc.max_metadata_size", self.max_metadata_bytes),
             ("grpc.absolute_max_metadata_size", self.max_metadata_bytes),
             ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            # By default grpc counts a stream against max_concurrent_streams
+            # until the call is freed, which here is a moment after its last
+            # frame: a client that opens a new stream as one ends, as it may,
+            # gets it refused (REFUSED_STREAM, UNAVAILABLE to the caller). Off,
+            # only streams open on the connection count, as HTTP/2 says.
+            ("grpc.http.overload_protection", 0),
             ("grpc.keepalive_time_ms", int(self.keepalive_time_seconds * ms)),
             ("grpc.keepalive_timeout_ms", int(self.keepalive_timeout_seconds * ms)),
             (
