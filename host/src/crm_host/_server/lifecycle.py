@@ -49,7 +49,10 @@ class Host:
         self.plugins = plugins
         self.settings = settings
         self.registry = ServiceRegistry()
-        self.engine: Engine = store.create_engine(settings.database_url)
+        try:
+            self.engine: Engine = store.create_engine(settings.database_url)
+        except store.DatabaseUrlError as exc:
+            raise HostError(str(exc)) from None
         self.database = Database(self.engine)
         self.plugin_settings = self._validated_settings()
         # Every role plugins registered, with its description; filled on start.

@@ -43,6 +43,13 @@ _SQLITE_OUTAGE_CODES = {5, 6, 14}  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN
 _NOT_PSYCOPG = object()
 
 
+class DatabaseUrlError(Exception):
+    """The database URL names a dialect or driver that cannot be used; ``str()`` is one line.
+
+    It never contains the URL itself, which may hold a password.
+    """
+
+
 def create_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get durable, concurrent-friendly settings."""
     parsed = make_url(url)
@@ -57,9 +64,20 @@ def create_engine(url: str) -> Engine:
     # keeps the first calls after recovery from failing. A SQLite file cannot
     # go stale, and there the ping would double the cost of a point read.
     sqlite = parsed.get_backend_name() == "sqlite"
-    engine = sqlalchemy.create_engine(
-        url, pool_pre_ping=not sqlite, hide_parameters=True, **options
-    )
+    try:
+        engine = sqlalchemy.create_engine(
+            url, pool_pre_ping=not sqlite, hide_parameters=True, **options
+        )
+    except sa_exc.NoSuchModuleError:
+        raise DatabaseUrlError(
+            f"database_url: SQLAlchemy has no database dialect or driver "
+            f"{parsed.drivername!r} (for example sqlite or postgresql+psycopg)"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseUrlError(
+            f"database_url: the driver of {parsed.drivername!r} is not installed "
+            f"(no module named {exc.name!r})"
+        ) from None
     if sqlite:
         event.listen(engine, "connect", _configure_sqlite)
     return engine
