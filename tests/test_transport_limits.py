@@ -635,3 +635,54 @@ async def test_streams_a_client_opens_beyond_the_limit_are_reset(
 
     assert [answer.grpc_status for answer in within] == [0] * 10
     assert servicer.calls == [str(n) for n in range(10)]
+
+
+# -- 6. A compressed flag without an encoding ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ([], "Compression bit set but no encoding configured"),
+        ([(b"grpc-encoding", b"identity")], "Compression bit set but no encoding configured"),
+        ([(b"grpc-encoding", b"gzip")], "Decompression failed due to zlib error"),
+    ],
+    ids=["no-grpc-encoding", "identity", "gzip-but-not-gzipped"],
+)
+async def test_a_message_that_cannot_be_decompressed_is_internal_from_grpc(
+    serve: Serve, connect: Connect, metadata: list[Header], message: str
+) -> None:
+    """grpc answers it before the host's code runs: pinned, as the host cannot change it."""
+    servicer = RecordingEcho()
+    host = await serve(servicer)
+    client = await connect(host)
+    payload = echo_pb2.EchoRequest(message="squeezed").SerializeToString()
+
+    answer = await client.answer(
+        await client.start_call(metadata, grpc_message(payload, compressed=True))
+    )
+
+    assert (answer.grpc_status, answer.grpc_message) == (INTERNAL, message)
+    assert servicer.calls == []
+    # The same connection goes on serving, and new ones too.
+    again = await client.answer(await client.start_call(body=echo_request("plain")))
+    assert again.grpc_status == 0
+    await still_serves(host, connect, servicer)
+
+
+async def test_a_message_over_max_receive_message_bytes_is_refused_by_grpc(
+    serve: Serve, connect: Connect
+) -> None:
+    servicer = RecordingEcho()
+    host = await serve(servicer)
+    client = await connect(host)
+    payload = echo_pb2.EchoRequest(message="m" * 70_000).SerializeToString()
+
+    answer = await client.answer(await client.start_call(body=grpc_message(payload)))
+
+    assert (answer.grpc_status, answer.grpc_message) == (
+        RESOURCE_EXHAUSTED,
+        f"SERVER: Received message larger than max ({len(payload)} vs. 65536)",
+    )
+    assert servicer.calls == []
+    await still_serves(host, connect, servicer)
