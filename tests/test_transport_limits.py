@@ -11,6 +11,8 @@ import asyncio
 import base64
 import logging
 import struct
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import grpc
 import grpc.aio
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import h2.settings
 import hpack
@@ -178,6 +181,11 @@ class RawHttp2:
         self.connection.send_data(stream_id, data, end_stream=end_stream)
         await self._flush()
 
+    async def cancel(self, stream_id: int) -> None:
+        """RST_STREAM CANCEL, as a gRPC client sends when its caller gives up."""
+        self.connection.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+        await self._flush()
+
     async def wait_for(self, condition: Callable[[], bool]) -> None:
         """Read until ``condition()`` holds; fail after WAIT seconds or when the server closes."""
         async with asyncio.timeout(WAIT):
@@ -228,6 +236,13 @@ class _quietly:
 
     def __exit__(self, *exc: object) -> bool:
         return isinstance(exc[1], ConnectionError | OSError)
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` until it holds; fail after WAIT seconds."""
+    async with asyncio.timeout(WAIT):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 def grpc_message(payload: bytes, *, compressed: bool = False) -> bytes:
@@ -558,6 +573,52 @@ async def test_server_streaming_handlers_are_bounded_too(
     ]
 
 
+async def test_a_plain_generator_whose_client_goes_away_is_closed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It is closed on a worker thread (GeneratorExit), and the call is logged CANCELLED."""
+    closed = threading.Event()
+
+    def replies(request: echo_pb2.EchoRequest, context: Any) -> Iterator[Any]:
+        try:
+            # A reply every 10 ms, for longer than the test waits.
+            for part in range(int(WAIT / 0.01)):
+                yield _reply(request, part)
+                time.sleep(0.01)
+        finally:
+            closed.set()
+
+    with ThreadPoolExecutor(2, "crm-sync-handler") as executor:
+        interceptor = HostInterceptor(
+            Gatekeeper({ECHO: Policy.parse("public")}), {}, receive_timeout=1.0, executor=executor
+        )
+        server = grpc.aio.server(migration_thread_pool=executor, interceptors=[interceptor])
+        handler = grpc.unary_stream_rpc_method_handler(
+            replies,
+            request_deserializer=echo_pb2.EchoRequest.FromString,
+            response_serializer=echo_pb2.EchoResponse.SerializeToString,
+        )
+        server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler("crmtest.v1.EchoService", {"Echo": handler})]
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        client = await RawHttp2.open(port)
+        try:
+            with caplog.at_level(logging.INFO, logger="crm_host.rpc"):
+                stream_id = await client.start_call(body=echo_request("bye"))
+                stream = client.streams[stream_id]
+                await client.wait_for(lambda: len(stream.replies()) == 1)
+                await client.cancel(stream_id)
+                await eventually(closed.is_set)
+                await eventually(lambda: any("CANCELLED" in m for m in caplog.messages))
+        finally:
+            await client.close()
+            await server.stop(0)
+    assert [m.split()[2] for m in caplog.messages if m.startswith("rpc ")] == ["CANCELLED"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
 # -- 3. Concurrent streams per connection -------------------------------------
 
 
@@ -577,13 +638,6 @@ class HoldingEcho(echo_pb2_grpc.EchoServiceServicer):  # type: ignore[misc]
         finally:
             self.inside -= 1
         return echo_pb2.EchoResponse(message=request.message)
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Poll ``condition`` until it holds; fail after WAIT seconds."""
-    async with asyncio.timeout(WAIT):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_calls_beyond_max_concurrent_streams_wait_in_the_client_and_succeed(

@@ -733,25 +733,33 @@ def _read_then_run_stream(
             executor, steps.run, wrapped, request, context
         )
         step: asyncio.Future[Any] | None = None
+        finished = False
         try:
             while True:
                 step = loop.run_in_executor(executor, steps.run, _next, responses)
-                response = await step
+                # Shielded: cancelling this task must not mark a step done
+                # while its thread still runs it.
+                response = await asyncio.shield(step)
                 if response is _DONE:
+                    finished = True
                     break
                 yield response
         finally:
-            # The client went away or the server is stopping: close the
-            # generator (its handler sees GeneratorExit) once it is not running.
-            def close(_: object = None) -> None:
-                closer = getattr(responses, "close", None)
-                if callable(closer):
-                    loop.run_in_executor(executor, steps.run, closer)
+            if not finished:
+                # The client went away, the server is stopping, or the
+                # generator raised: close it (its handler sees GeneratorExit)
+                # on a worker thread, once no step of it is running.
+                def close(_: object = None) -> None:
+                    closer = getattr(responses, "close", None)
+                    if callable(closer):
+                        # Past the server's stop the executor takes no more work.
+                        with contextlib.suppress(RuntimeError):
+                            loop.run_in_executor(executor, steps.run, closer)
 
-            if step is not None and not step.done():
-                step.add_done_callback(close)
-            else:
-                close()
+                if step is not None and not step.done():
+                    step.add_done_callback(close)
+                else:
+                    close()
         context.run_callbacks()
 
     return read_then_run_stream
