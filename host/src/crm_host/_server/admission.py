@@ -20,6 +20,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ import grpc.aio
 from crm_host._server import logs, store
 from crm_host._server.access import Gatekeeper
 from crm_host._server.bounds import FieldBounds
-from crm_host.auth import Principal, act_as, stop_acting
+from crm_host.auth import Principal, act_as, client_address, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
 if TYPE_CHECKING:
@@ -76,6 +77,24 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     client.
 
     With ``metrics``, each call is counted and timed there.
+
+    With ``max_metadata_bytes``, a call whose metadata is larger is refused
+    with RESOURCE_EXHAUSTED before anything reads it. grpc enforces the same
+    limit (the server options) on every header list, but only once the client
+    has acknowledged the SETTINGS that announce it: until then grpc's own
+    default of 16 MiB applies, and a client that sends its requests at once
+    gets them through.
+
+    With ``receive_timeout``, the request of a unary-request method must
+    arrive in full within that many seconds of the call's start, or the call
+    ends with DEADLINE_EXCEEDED (reason ``REQUEST_NOT_RECEIVED``) and a
+    warning. grpc reads such a request before it calls the handler, and
+    without any limit: a client that announces a message and never sends all
+    of it holds the call until the connection's maximum age. So these methods
+    reach grpc as request-stream handlers, which grpc calls at once, and the
+    host reads the one request itself; refused calls are answered without
+    waiting for it. Plain (sync) handlers still run on ``executor``'s worker
+    threads, as grpc would run them.
     """
 
     def __init__(
@@ -84,11 +103,17 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         specs: Mapping[str, MethodSpec],
         metrics: Metrics | None = None,
         default_deadline: float | None = None,
+        max_metadata_bytes: int | None = None,
+        receive_timeout: float | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self._gatekeeper = gatekeeper
         self._specs = specs
         self._metrics = metrics
         self._default_deadline = default_deadline
+        self._max_metadata_bytes = max_metadata_bytes
+        self._receive_timeout = receive_timeout
+        self._executor = executor
         # Per method path: what does not change from call to call. Only
         # methods a service handles get here, so it cannot grow without bound.
         self._methods: dict[str, _Method] = {}
@@ -105,10 +130,20 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         shape = self._methods.get(method)
         if shape is None:
             shape = self._methods[method] = _Method.of(
-                method, handler, self._specs.get(method), self._metrics, self._default_deadline
+                method,
+                handler,
+                self._specs.get(method),
+                self._metrics,
+                self._default_deadline,
+                self._receive_timeout,
             )
         metadata = handler_call_details.invocation_metadata
         admission = _Admission(shape, logs.request_id_from(metadata))
+        limit = self._max_metadata_bytes
+        if limit is not None and (size := metadata_size(metadata)) > limit:
+            # Refused before any authenticator reads a token of that size.
+            admission.refusal = _metadata_too_large(size, limit)
+            return self._wrapped(handler, shape, admission)
         # Authenticators may log; their lines belong to this call too.
         bound = logs.bind_request_id(admission.request_id)
         try:
@@ -117,9 +152,41 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             admission.refusal = refusal
         finally:
             logs.unbind_request_id(bound)
+        return self._wrapped(handler, shape, admission)
+
+    def _wrapped(
+        self, handler: grpc.RpcMethodHandler, shape: _Method, admission: _Admission
+    ) -> grpc.RpcMethodHandler:
         decode = _decoder(handler.request_deserializer, admission)
         wrapped = shape.wrap(getattr(handler, shape.kind), admission, decode)
-        return handler._replace(**{shape.kind: wrapped, "request_deserializer": None})
+        if shape.receive_timeout is None:
+            return handler._replace(**{shape.kind: wrapped, "request_deserializer": None})
+        return _reading(handler, shape, admission, wrapped, self._executor)
+
+
+# What grpc adds to each header's name and value when it sizes a header list
+# (RFC 7541's entry overhead).
+HEADER_OVERHEAD = 32
+
+
+def metadata_size(metadata: Metadata | None) -> int:
+    """The size of a call's metadata as grpc counts it against max_metadata_bytes."""
+    size = 0
+    for key, value in metadata or ():
+        size += len(key) + HEADER_OVERHEAD
+        size += len(value) if isinstance(value, bytes) else len(str(value).encode())
+    return size
+
+
+def _metadata_too_large(size: int, limit: int) -> ServiceError:
+    return ServiceError(
+        code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+        message=f"the request metadata ({size} bytes) is larger than the server's limit "
+        f"of {limit} bytes",
+        reason="METADATA_TOO_LARGE",
+        domain=HOST_DOMAIN,
+        metadata={"limitBytes": str(limit)},
+    )
 
 
 @dataclass(frozen=True)
@@ -134,6 +201,9 @@ class _Method:
     # Seconds an async unary handler may run when the client set no deadline.
     default_deadline: float | None
     bounds: FieldBounds | None
+    # Seconds a unary-request method's request may take to arrive; None for
+    # request streams, whose messages come when the client has them.
+    receive_timeout: float | None
 
     @classmethod
     def of(
@@ -143,6 +213,7 @@ class _Method:
         spec: MethodSpec | None,
         metrics: Metrics | None,
         default_deadline: float | None,
+        receive_timeout: float | None = None,
     ) -> _Method:
         kind = next(
             kind
@@ -179,6 +250,7 @@ class _Method:
             # calls are bounded.
             default_deadline=None if streaming else default_deadline,
             bounds=spec.bounds,
+            receive_timeout=None if handler.request_streaming else receive_timeout,
         )
 
 
@@ -524,3 +596,210 @@ def _streaming(wrap: Wrap, is_async: bool) -> Wrap:
         return wrap(behavior, admission, stream_decoder(decode))
 
     return wrap_streaming
+
+
+def _reading(
+    handler: grpc.RpcMethodHandler,
+    shape: _Method,
+    admission: _Admission,
+    wrapped: Behavior,
+    executor: Executor | None,
+) -> grpc.RpcMethodHandler:
+    """A unary-request method's ``wrapped`` behaviour, as a request-stream handler.
+
+    grpc calls it at once; it reads the one request within the method's
+    receive timeout (see :class:`HostInterceptor`), then runs ``wrapped`` as
+    grpc would have: on the event loop, or on a worker thread when plain.
+    """
+    receive = _receiver(shape, admission)
+    plain = shape.wrap in (_sync_call, _sync_stream)
+    behavior: Behavior
+    if not handler.response_streaming:
+        behavior = (
+            _read_then_run(receive, wrapped, executor)
+            if plain
+            else _read_then_await(receive, wrapped)
+        )
+        kind = "stream_unary"
+    else:
+        if plain:
+            behavior = _read_then_run_stream(receive, wrapped, executor)
+        elif shape.wrap is _async_stream:
+            behavior = _read_then_stream(receive, wrapped)
+        else:
+            # A coroutine that answers with context.write.
+            behavior = _read_then_await(receive, wrapped)
+        kind = "stream_stream"
+    return handler._replace(
+        request_streaming=True,
+        request_deserializer=None,
+        **{shape.kind: None, kind: behavior},
+    )
+
+
+Receive = Callable[[Any], Awaitable[Any]]
+
+
+def _receiver(shape: _Method, admission: _Admission) -> Receive:
+    limit = shape.receive_timeout
+
+    async def receive(grpc_context: Any) -> Any:
+        """The raw request, or None when the call is refused (``admission.refusal``)."""
+        if admission.refusal is not None:
+            # Refused already: answered without waiting for a request nobody reads.
+            return None
+        try:
+            async with asyncio.timeout(limit):
+                request = await grpc_context.read()
+        except TimeoutError:
+            log.warning(
+                "rpc %s from %s: the request did not arrive within %ss; "
+                "answering DEADLINE_EXCEEDED",
+                shape.path,
+                client_address(grpc_context),
+                limit,
+                extra={"request_id": admission.request_id, "grpc_method": shape.path},
+            )
+            admission.refusal = ServiceError(
+                code=grpc.StatusCode.DEADLINE_EXCEEDED,
+                message=f"the request did not arrive within the server's limit of {limit}s",
+                reason="REQUEST_NOT_RECEIVED",
+                domain=HOST_DOMAIN,
+                metadata={"timeoutSeconds": str(limit)},
+            )
+            return None
+        if request is grpc.aio.EOF:
+            # Also what a read returns when grpc itself failed the call (a
+            # message it could not decompress, say); then its cancellation of
+            # this task is already on the way: let it come first.
+            await asyncio.sleep(0)
+            admission.refusal = ServiceError(
+                code=grpc.StatusCode.INVALID_ARGUMENT,
+                message=f"the call to {shape.path} ended without its request message",
+                reason="MALFORMED_REQUEST",
+                domain=HOST_DOMAIN,
+            )
+            return None
+        return request
+
+    return receive
+
+
+def _read_then_await(receive: Receive, wrapped: Behavior) -> Behavior:
+    async def read_then_await(requests: Any, grpc_context: Any) -> Any:
+        return await wrapped(await receive(grpc_context), grpc_context)
+
+    return read_then_await
+
+
+def _read_then_stream(receive: Receive, wrapped: Behavior) -> Behavior:
+    async def read_then_stream(requests: Any, grpc_context: Any) -> AsyncIterator[Any]:
+        async for response in wrapped(await receive(grpc_context), grpc_context):
+            yield response
+
+    return read_then_stream
+
+
+def _read_then_run(receive: Receive, wrapped: Behavior, executor: Executor | None) -> Behavior:
+    async def read_then_run(requests: Any, grpc_context: Any) -> Any:
+        request = await receive(grpc_context)
+        loop = asyncio.get_running_loop()
+        context = _ThreadContext(grpc_context, loop)
+        response = await loop.run_in_executor(executor, wrapped, request, context)
+        context.run_callbacks()
+        return response
+
+    return read_then_run
+
+
+_DONE = object()
+
+
+def _next(responses: Iterator[Any]) -> Any:
+    return next(responses, _DONE)
+
+
+def _read_then_run_stream(
+    receive: Receive, wrapped: Behavior, executor: Executor | None
+) -> Behavior:
+    async def read_then_run_stream(requests: Any, grpc_context: Any) -> AsyncIterator[Any]:
+        request = await receive(grpc_context)
+        loop = asyncio.get_running_loop()
+        context = _ThreadContext(grpc_context, loop)
+        # Each step may run on another worker thread; one Context keeps the
+        # values the call binds (its request id, its caller) from step to step.
+        steps = contextvars.Context()
+        responses: Iterator[Any] = await loop.run_in_executor(
+            executor, steps.run, wrapped, request, context
+        )
+        step: asyncio.Future[Any] | None = None
+        finished = False
+        try:
+            while True:
+                step = loop.run_in_executor(executor, steps.run, _next, responses)
+                # Shielded: cancelling this task must not mark a step done
+                # while its thread still runs it.
+                response = await asyncio.shield(step)
+                if response is _DONE:
+                    finished = True
+                    break
+                yield response
+        finally:
+            if not finished:
+                # The client went away, the server is stopping, or the
+                # generator raised: close it (its handler sees GeneratorExit)
+                # on a worker thread, once no step of it is running.
+                def close(_: object = None) -> None:
+                    closer = getattr(responses, "close", None)
+                    if callable(closer):
+                        # Past the server's stop the executor takes no more work.
+                        with contextlib.suppress(RuntimeError):
+                            loop.run_in_executor(executor, steps.run, closer)
+
+                if step is not None and not step.done():
+                    step.add_done_callback(close)
+                else:
+                    close()
+        context.run_callbacks()
+
+    return read_then_run_stream
+
+
+class _ThreadContext:
+    """An aio servicer context, as a plain handler uses it from a worker thread.
+
+    What grpc gives its own plain handlers on an aio server: the context's
+    coroutines (abort, send_initial_metadata) run on the event loop while the
+    thread waits for them, so abort raises grpc's AbortError in the thread.
+    """
+
+    def __init__(self, context: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._context = context
+        self._loop = loop
+        self._callbacks: list[Callable[[], Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Metadata = ()
+    ) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self._context.abort(code, details, tuple(trailing_metadata)), self._loop
+        ).result()
+
+    def abort_with_status(self, status: grpc.Status) -> None:
+        self.abort(status.code, status.details, status.trailing_metadata)
+
+    def send_initial_metadata(self, metadata: Metadata) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self._context.send_initial_metadata(tuple(metadata)), self._loop
+        ).result()
+
+    def add_callback(self, callback: Callable[[], Any]) -> bool:
+        self._callbacks.append(callback)
+        return True
+
+    def run_callbacks(self) -> None:
+        for callback in self._callbacks:
+            callback()

@@ -108,6 +108,11 @@ class HostSettings(BaseModel):
     default_deadline_seconds: float = _option(
         30.0, "deadline of async unary calls whose client set none (0: none)", ge=0
     )
+    receive_timeout_seconds: float = _option(
+        10.0,
+        "how long the request of a unary call may take to arrive in full (0: no limit)",
+        ge=0,
+    )
     health_check_interval_seconds: float = _option(
         0.5, "how often readiness checks the database", gt=0
     )
@@ -163,6 +168,12 @@ class HostSettings(BaseModel):
             ("grpc.max_metadata_size", self.max_metadata_bytes),
             ("grpc.absolute_max_metadata_size", self.max_metadata_bytes),
             ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            # By default grpc counts a stream against max_concurrent_streams
+            # until the call is freed, which here is a moment after its last
+            # frame: a client that opens a new stream as one ends, as it may,
+            # gets it refused (REFUSED_STREAM, UNAVAILABLE to the caller). Off,
+            # only streams open on the connection count, as HTTP/2 says.
+            ("grpc.http.overload_protection", 0),
             ("grpc.keepalive_time_ms", int(self.keepalive_time_seconds * ms)),
             ("grpc.keepalive_timeout_ms", int(self.keepalive_timeout_seconds * ms)),
             (

@@ -49,7 +49,10 @@ class Host:
         self.plugins = plugins
         self.settings = settings
         self.registry = ServiceRegistry()
-        self.engine: Engine = store.create_engine(settings.database_url)
+        try:
+            self.engine: Engine = store.create_engine(settings.database_url)
+        except store.DatabaseUrlError as exc:
+            raise HostError(str(exc)) from None
         self.database = Database(self.engine)
         self.plugin_settings = self._validated_settings()
         # Every role plugins registered, with its description; filled on start.
@@ -132,6 +135,9 @@ class Host:
             self._method_specs(),
             metrics=self.metrics,
             default_deadline=self.settings.default_deadline_seconds or None,
+            max_metadata_bytes=self.settings.max_metadata_bytes,
+            receive_timeout=self.settings.receive_timeout_seconds or None,
+            executor=self._executor,
         )
         server = self._server([*self._tracing(), interceptor])
         for service in self.services:

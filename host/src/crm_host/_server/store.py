@@ -6,6 +6,8 @@ import asyncio
 import collections
 import contextlib
 import logging
+import os
+import stat
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,7 @@ import grpc
 import sqlalchemy
 from sqlalchemy import Dialect, Engine, PoolProxiedConnection, Select, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from crm_host.errors import HOST_DOMAIN, ServiceError
 
@@ -43,8 +45,19 @@ _SQLITE_OUTAGE_CODES = {5, 6, 14}  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN
 _NOT_PSYCOPG = object()
 
 
+class DatabaseUrlError(Exception):
+    """The database URL names a dialect or driver that cannot be used; ``str()`` is one line.
+
+    It never contains the URL itself, which may hold a password.
+    """
+
+
 def create_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get durable, concurrent-friendly settings."""
+    """An engine for ``url``; SQLite files get durable, concurrent-friendly settings.
+
+    A SQLite file that does not exist yet is created readable by its owner
+    only (see :func:`_private_sqlite_file`).
+    """
     parsed = make_url(url)
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
@@ -57,12 +70,53 @@ def create_engine(url: str) -> Engine:
     # keeps the first calls after recovery from failing. A SQLite file cannot
     # go stale, and there the ping would double the cost of a point read.
     sqlite = parsed.get_backend_name() == "sqlite"
-    engine = sqlalchemy.create_engine(
-        url, pool_pre_ping=not sqlite, hide_parameters=True, **options
-    )
+    try:
+        engine = sqlalchemy.create_engine(
+            url, pool_pre_ping=not sqlite, hide_parameters=True, **options
+        )
+    except sa_exc.NoSuchModuleError:
+        raise DatabaseUrlError(
+            f"database_url: SQLAlchemy has no database dialect or driver "
+            f"{parsed.drivername!r} (for example sqlite or postgresql+psycopg)"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseUrlError(
+            f"database_url: the driver of {parsed.drivername!r} is not installed "
+            f"(no module named {exc.name!r})"
+        ) from None
     if sqlite:
+        _private_sqlite_file(parsed)
         event.listen(engine, "connect", _configure_sqlite)
     return engine
+
+
+def _private_sqlite_file(url: URL) -> None:
+    """Create ``url``'s SQLite file with mode 0600 unless it exists; warn if others can read it.
+
+    The database holds password hashes and the page-token key, and SQLite
+    would create it as the umask allows (usually 0644). SQLite gives its -wal
+    and -shm files the database file's own mode. An existing file is left as
+    it is: its owner chose its mode.
+    """
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        descriptor = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(database).st_mode)
+        if mode & 0o077:
+            log.warning(
+                "the SQLite database %s can be read by group or others (mode %04o), and it "
+                "holds password hashes and keys: make it private (chmod 600)",
+                database,
+                mode,
+            )
+        return
+    except OSError:
+        # A missing directory, say: SQLite reports it when it opens the file.
+        return
+    os.close(descriptor)
 
 
 class PointRead:
