@@ -7,27 +7,32 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-import crm_accounts.plugin
+import testplugins.notes
 from crm_host.testing import TestHost, start_test_host, stop_test_host
-from support.hosts import CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV
 
 
-def crm_host(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "crm_host", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**inherited, **CHEAP_ACCOUNTS_ENV, "CRM_PLUGINS": "accounts"},
-    )
+@pytest.fixture
+def crm_host(notes_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`crm-host ARGS` with the notes test plugin, the only plugin loaded."""
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+        return subprocess.run(
+            [sys.executable, "-m", "crm_host", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**inherited, **notes_env, "CRM_PLUGINS": "notes"},
+        )
+
+    return run
 
 
 @pytest.mark.parametrize("command", ["serve", "migrate"])
@@ -40,7 +45,11 @@ def crm_host(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_an_unknown_database_driver_is_one_line_naming_it(
-    tmp_path: Path, command: str, url: str, driver: str
+    crm_host: Callable[..., subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    command: str,
+    url: str,
+    driver: str,
 ) -> None:
     result = crm_host(command, "--database-url", url, cwd=tmp_path)
 
@@ -52,7 +61,9 @@ def test_an_unknown_database_driver_is_one_line_naming_it(
     assert "s3cr3t" not in result.stdout + result.stderr
 
 
-def test_a_driver_that_is_not_installed_is_one_line_naming_it(tmp_path: Path) -> None:
+def test_a_driver_that_is_not_installed_is_one_line_naming_it(
+    crm_host: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
     # SQLAlchemy knows mysql+mysqldb; its module (mysqlclient) is not installed here.
     result = crm_host("serve", "--database-url", "mysql+mysqldb://crm:s3cr3t@db/crm", cwd=tmp_path)
 
@@ -78,11 +89,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-async def start_accounts(database: Path) -> TestHost:
-    """A host whose accounts plugin keeps its password hashes in ``database``."""
-    return await start_test_host(
-        [(crm_accounts.plugin, "accounts")], f"sqlite:///{database}", {"accounts": CHEAP_ACCOUNTS}
-    )
+async def start_notes(database: Path) -> TestHost:
+    """A host whose notes plugin keeps its tables in ``database``."""
+    return await start_test_host([(testplugins.notes, "notes")], f"sqlite:///{database}")
 
 
 @pytest.mark.usefixtures("usual_umask")
@@ -90,7 +99,7 @@ async def test_a_new_sqlite_database_and_its_wal_are_private_to_their_owner(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "crm.db"
-    test_host = await start_accounts(database)
+    test_host = await start_notes(database)
     try:
         # Migrations wrote to it, in WAL mode: the -wal and -shm files exist now.
         files = [database, tmp_path / "crm.db-wal", tmp_path / "crm.db-shm"]
@@ -109,7 +118,7 @@ async def test_an_existing_readable_sqlite_database_is_left_alone_with_a_warning
     database.touch()
     database.chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="crm_host"):
-        await stop_test_host(await start_accounts(database))
+        await stop_test_host(await start_notes(database))
 
     assert mode(database) == 0o644
     assert [r.getMessage() for r in caplog.records if r.name == "crm_host._server.store"] == [
