@@ -319,8 +319,12 @@ async def test_a_small_size_limit_refuses_larger_requests_of_every_kind(
                 reflection_pb2.ServerReflectionRequest(file_containing_symbol=large)
             ),
         }
+        # As a caller who may call each: a refused caller is answered before
+        # its request is read at all (UNAUTHENTICATED), whatever its size.
+        assert writer.metadata is not None
         for number, (path, request) in enumerate(oversize.items()):
-            outcome = await send(channel, methods[path], request.SerializeToString(), ())
+            raw = request.SerializeToString()
+            outcome = await send(channel, methods[path], raw, writer.metadata)
             assert outcome.code == grpc.StatusCode.RESOURCE_EXHAUSTED, path
 
             async def create(number: int = number) -> None:
