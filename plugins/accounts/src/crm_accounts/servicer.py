@@ -29,7 +29,7 @@ from crm_accounts.errors import (
 from crm_accounts.ids import parse_account_id
 from crm_accounts.models import State
 from crm_accounts.sessions import SessionRecord
-from crm_host import Principal, ServiceError, client_address, principal
+from crm_host import Principal, ServiceError, client_address, principal, shown
 
 DOMAIN = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
 
@@ -164,7 +164,8 @@ def requested_changes(request: accounts_pb2.UpdateAccountRequest) -> dict[str, s
             [
                 FieldViolation(
                     "update_mask",
-                    f"cannot update {', '.join(repr(p) for p in unknown)}; "
+                    f"cannot update {', '.join(shown(p) for p in unknown[:3])}"
+                    f"{' and more' if len(unknown) > 3 else ''}; "
                     "updatable fields are name and email, or * for both",
                     "UPDATE_MASK_INVALID",
                 )
