@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -73,10 +72,3 @@ def test_check_command_reports_a_stale_file(tmp_path: Path) -> None:
         check=False,
     )
     assert imported.returncode == 0, imported.stderr
-
-
-def test_grpcio_tools_is_needed_only_by_the_codegen_extra() -> None:
-    requirements = importlib.metadata.requires("crm-host") or []
-    tools = [r for r in requirements if r.startswith("grpcio-tools")]
-    assert tools, requirements
-    assert all(r.split(";")[1].split() == ["extra", "==", "'codegen'"] for r in tools), tools

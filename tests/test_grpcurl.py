@@ -14,8 +14,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 
 import testplugins.notes
-from crm_host.builtins.reflection import V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME
-from crm_host.testing import StartHost, TestHost
+from crm_host.testing import HOST_SERVICES, StartHost, TestHost
 from support.grpcurl import (
     Grpcurl,
     assert_describes_messages,
@@ -66,13 +65,7 @@ async def test_grpcurl_is_installed() -> None:
 
 @SQLITE_ONLY
 async def test_list_shows_the_plugin_health_and_reflection_services(grpcurl: Grpcurl) -> None:
-    expected = {
-        NOTES.full_name,
-        ECHO.full_name,
-        HEALTH.full_name,
-        V1ALPHA_SERVICE_NAME,
-        V1_SERVICE_NAME,
-    }
+    expected = {NOTES.full_name, ECHO.full_name, *HOST_SERVICES}
     assert set((await grpcurl.text("list")).split()) == expected
 
 

@@ -13,9 +13,6 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import testplugins.notes
-from crm_host._server.config import HostSettings
-from crm_host._server.lifecycle import Host
-from crm_host._server.plugins import PluginManager
 from crm_host.testing import HostProcess, StartHost
 from support.notes import Notes, add_author
 
@@ -42,26 +39,6 @@ async def test_unknown_service_name_is_not_found(crm_host: StartHost) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await check(host.channel, "crmtest.v1.NoSuchService")
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
-
-
-async def test_readiness_waits_for_the_database(tmp_path: Path) -> None:
-    """A host whose database does not answer is alive but not ready."""
-    host = Host(
-        PluginManager(),
-        HostSettings(
-            listen="127.0.0.1:0", database_url="sqlite:///" + str(tmp_path / "missing" / "x.db")
-        ),
-    )
-    await host.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
-            assert await check(channel, "liveness") == SERVING
-            assert await check(channel, "") == NOT_SERVING
-            (tmp_path / "missing").mkdir()
-            while await check(channel, "") != SERVING:
-                await asyncio.sleep(0.1)
-    finally:
-        await host.stop(0)
 
 
 async def test_sigterm_reports_not_serving_drains_and_exits_zero(

@@ -11,14 +11,9 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2
 
 import testplugins.notes
-from crm_host.testing import StartHost, TestHost
+from crm_host.testing import HOST_SERVICES, StartHost, TestHost
 
-EXPECTED_SERVICES = {
-    "crmtest.v1.NotesService",
-    "grpc.health.v1.Health",
-    "grpc.reflection.v1alpha.ServerReflection",
-    "grpc.reflection.v1.ServerReflection",
-}
+EXPECTED_SERVICES = {"crmtest.v1.NotesService", *HOST_SERVICES}
 VERSIONS = ["grpc.reflection.v1alpha", "grpc.reflection.v1"]
 
 

@@ -15,8 +15,7 @@ from grpc_health.v1 import health_pb2
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.settings import AccountsSettings
-from crm_host.builtins.reflection import V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME
-from crm_host.testing import StartHost, TestHost
+from crm_host.testing import HOST_SERVICES, StartHost, TestHost
 from support.grpcurl import (
     Grpcurl,
     assert_describes_messages,
@@ -58,12 +57,7 @@ def grpcurl(accounts_host: TestHost) -> Grpcurl:
 @SQLITE_ONLY
 async def test_list_shows_the_accounts_health_and_reflection_services(grpcurl: Grpcurl) -> None:
     """As the README says `list` prints, for a host serving the accounts plugin."""
-    assert set((await grpcurl.text("list")).split()) == {
-        ACCOUNTS.full_name,
-        HEALTH.full_name,
-        V1ALPHA_SERVICE_NAME,
-        V1_SERVICE_NAME,
-    }
+    assert set((await grpcurl.text("list")).split()) == {ACCOUNTS.full_name, *HOST_SERVICES}
 
 
 @SQLITE_ONLY

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 import pluggy
 
+from crm_host import kit
 from crm_host.auth import (
     AUTHENTICATED,
     PUBLIC,
@@ -24,7 +25,7 @@ from crm_host.auth import (
 )
 from crm_host.commands import CommandContext
 from crm_host.database import Database
-from crm_host.errors import HOST_DOMAIN, FieldViolation, ServiceError, shown
+from crm_host.errors import HOST_DOMAIN, FieldViolation, ServiceError, one_per_field, shown
 from crm_host.hookspecs import PROJECT_NAME
 from crm_host.settings import PluginSettings
 
@@ -52,6 +53,8 @@ __all__ = [
     "__version__",
     "client_address",
     "hookimpl",
+    "kit",
+    "one_per_field",
     "principal",
     "role",
     "shown",

@@ -67,6 +67,24 @@ class FieldViolation:
     reason: str = ""
 
 
+def one_per_field(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
+    """One violation per field, as clients expect (AIP-193), in first-seen order.
+
+    A field's violations merge into one that keeps the first reason and
+    lists every distinct description.
+    """
+    merged: dict[str, FieldViolation] = {}
+    for violation in violations:
+        first = merged.get(violation.field)
+        if first is None:
+            merged[violation.field] = violation
+        elif violation.description not in first.description.split(", and "):
+            merged[violation.field] = FieldViolation(
+                first.field, f"{first.description}, and {violation.description}", first.reason
+            )
+    return tuple(merged.values())
+
+
 # Not frozen: Python sets __traceback__ and friends on exceptions as they travel.
 @dataclass(eq=False)
 class ServiceError(Exception):

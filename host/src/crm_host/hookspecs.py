@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from crm_host.auth import Authenticator
     from crm_host.database import Database
+    from crm_host.kit import Kit
     from crm_host.settings import PluginSettings
 
 PROJECT_NAME = "crm_host"
@@ -126,7 +127,12 @@ def register_settings(register: RegisterSettings) -> None:
 
 @hookspec
 def register_services(
-    register: RegisterService, database: Database, engine: Engine, settings: PluginSettings
+    register: RegisterService,
+    kit: Kit,
+    roles: Mapping[str, str],
+    database: Database,
+    engine: Engine,
+    settings: PluginSettings,
 ) -> None:
     """Contribute gRPC services.
 
@@ -153,6 +159,14 @@ def register_services(
     The host refuses a service name another plugin registered, a policy or a
     size for a method the service does not have, and a role no plugin
     registered.
+
+    ``roles`` maps every role the loaded plugins registered (all of them have,
+    by then) to its description.
+
+    ``kit`` is the host's resource kit: ``kit.serve(register, servicer,
+    descriptor, add_to_server, resources=[...])`` registers a service whose
+    standard methods (Get, List, Create, Update, Delete, Undelete) the kit
+    serves from each ``crm_host.kit.Resource`` declaration (docs/resources.md).
     """
 
 
@@ -213,7 +227,9 @@ def register_roles(register: RegisterRole) -> None:
     """Declare the roles the plugin's principals can hold.
 
     Call ``register(name, description)`` per role. Access policies may only
-    name registered roles (``role:<name>``).
+    name registered roles (``role:<name>``); two plugins may not register one
+    name. ``crm.host.v1.HostService/ListRoles`` lists them. Runs before
+    ``register_services``.
     """
 
 

@@ -88,6 +88,16 @@ TEST_AUTHENTICATOR = "crm-host-testing"
 POSTGRESQL_URL_VARIABLE = "CRM_TEST_DATABASE_URL"
 """The environment variable naming the PostgreSQL server tests may use."""
 
+HOST_SERVICES = frozenset(
+    {
+        "crm.host.v1.HostService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    }
+)
+"""The services every host serves besides its plugins' (what grpcurl ``list`` adds)."""
+
 
 @dataclass
 class _TestAuthenticator:

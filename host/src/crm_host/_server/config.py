@@ -116,6 +116,11 @@ class HostSettings(BaseModel):
     health_check_interval_seconds: float = _option(
         0.5, "how often readiness checks the database", gt=0
     )
+    purge_interval_seconds: float = _option(
+        60.0,
+        "how often expired soft-deleted resources and old request ids are purged (0: never)",
+        ge=0,
+    )
     hook_timeout_seconds: float = _option(
         30.0, "how long each plugin's startup or shutdown hook may take (0: no limit)", ge=0
     )

@@ -10,6 +10,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import grpc
@@ -30,6 +31,7 @@ from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator
 from crm_host.database import Database
 from crm_host.hookspecs import HealthCheck, HealthScope
+from crm_host.kit.runtime import Kit
 from crm_host.settings import PluginSettings
 
 log = logging.getLogger("crm_host")
@@ -44,19 +46,27 @@ class Host:
 
     def __init__(self, plugins: PluginManager, settings: HostSettings) -> None:
         self.health = health.Health()
-        builtins.add_services(plugins, self.health, lambda: [s.full_name for s in self.services])
-        plugins.resolve_requirements(__version__)
-        self.plugins = plugins
-        self.settings = settings
-        self.registry = ServiceRegistry()
+        # Every role plugins registered: its description, and the plugin's name.
+        self.roles: dict[str, tuple[str, str]] = {}
         try:
             self.engine: Engine = store.create_engine(settings.database_url)
         except store.DatabaseUrlError as exc:
             raise HostError(str(exc)) from None
         self.database = Database(self.engine)
+        self.kit = Kit(self.database)
+        builtins.add_services(
+            plugins,
+            self.health,
+            lambda: [s.full_name for s in self.services],
+            self.kit,
+            settings.purge_interval_seconds,
+            lambda: self.roles,
+        )
+        plugins.resolve_requirements(__version__)
+        self.plugins = plugins
+        self.settings = settings
+        self.registry = ServiceRegistry()
         self.plugin_settings = self._validated_settings()
-        # Every role plugins registered, with its description; filled on start.
-        self.roles: dict[str, str] = {}
         self.port: int | None = None
         self.health_port: int | None = None
         self._servers: list[grpc.aio.Server] = []
@@ -103,11 +113,30 @@ class Host:
         return {"settings": self.plugin_settings[info.name]}
 
     def _shared_arguments(self) -> dict[str, Any]:
-        return {"database": self.database, "engine": self.engine}
+        return {
+            "database": self.database,
+            "engine": self.engine,
+            "kit": self.kit,
+            "roles": MappingProxyType({name: d for name, (d, _) in self.roles.items()}),
+        }
 
     async def register(self) -> None:
-        """Collect every plugin's services (no database access, no port)."""
+        """Collect every plugin's roles and services (no database access, no port)."""
         self.plugins.check_pending()
+
+        def role_registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(name: str, description: str) -> None:
+                if name in self.roles and self.roles[name][1] != info.name:
+                    raise PluginError(
+                        info,
+                        f"role {name!r} is already registered by plugin {self.roles[name][1]!r}",
+                    )
+                self.roles[name] = (description, info.name)
+
+            return {"register": register}
+
+        self.roles.clear()
+        await self.plugins.call_each("register_roles", per_plugin=role_registrar)
         await self.plugins.call_each(
             "register_services",
             **self._shared_arguments(),
@@ -232,22 +261,13 @@ class Host:
     async def _gatekeeper(self) -> Gatekeeper:
         """Every RPC's access policy, checked against the roles plugins registered."""
         authenticators: list[Authenticator] = []
-        roles: dict[str, str] = {}
         await self.plugins.call_each(
             "register_authenticators",
             register=authenticators.append,
             **self._shared_arguments(),
             per_plugin=self._plugin_arguments,
         )
-
-        def role_registrar(info: PluginInfo) -> dict[str, Any]:
-            def register(name: str, description: str) -> None:
-                roles[name] = description
-
-            return {"register": register}
-
-        await self.plugins.call_each("register_roles", per_plugin=role_registrar)
-        self.roles = dict(roles)
+        roles = self.roles
         policies = {}
         for service in self.services:
             for method, policy in service.policies.items():
@@ -412,9 +432,11 @@ class Host:
     async def _answers(self, probe: Callable[[], Awaitable[object]]) -> bool:
         """Whether ``probe()`` finishes without error within a few check intervals."""
         try:
-            result = await asyncio.wait_for(
-                probe(), timeout=max(1.0, 4 * self.settings.health_check_interval_seconds)
-            )
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow
+            # the cancellation stop() sends when the probe finishes at that
+            # moment, and the monitor then runs on, and stop() waits forever.
+            async with asyncio.timeout(max(1.0, 4 * self.settings.health_check_interval_seconds)):
+                result = await probe()
         except Exception as exc:
             log.debug("health probe failed: %s", describe(exc))
             return False

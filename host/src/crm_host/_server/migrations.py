@@ -9,6 +9,7 @@ Alembic's EnvironmentContext itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ class PluginSchema:
 
     @property
     def version_table(self) -> str:
-        return f"alembic_version_{self.plugin.name}"
+        # Built-in plugins' names have dots ("host.kit"); table names must not.
+        return f"alembic_version_{re.sub(r'[^A-Za-z0-9_]', '_', self.plugin.name)}"
 
     def script(self) -> ScriptDirectory:
         return ScriptDirectory.from_config(self._config())

@@ -10,6 +10,7 @@ import os
 import stat
 import threading
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -167,18 +168,25 @@ class _CompiledRead:
             for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        columns = list(statement.selected_columns)
+        self._columns = list(statement.selected_columns)
         # A named tuple, so that columns read as attributes, like a Row's;
         # mypy cannot type one made from names known only at run time.
         named_tuple: Any = collections.namedtuple
         self._row = named_tuple("Row", list(statement.selected_columns.keys()))
-        # Only the columns that need converting, by position.
-        self._result_processors = [
-            (position, processor)
-            for position, column in enumerate(columns)
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
-            is not None
-        ]
+        # Only the columns that need converting, by position; made on the
+        # first fetch, from the driver's type codes (psycopg's numeric types
+        # need them to choose a conversion).
+        self._result_processors: list[tuple[int, Callable[[Any], Any]]] | None = None
+
+    def _processors(self, description: Any) -> list[tuple[int, Callable[[Any], Any]]]:
+        dialect = self._dialect
+        found: list[tuple[int, Callable[[Any], Any]]] = []
+        for position, column in enumerate(self._columns):
+            type_code = description[position][1] if description else None
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, type_code)
+            if processor is not None:
+                found.append((position, processor))
+        return found
 
     def first(self, engine: Engine, params: dict[str, Any]) -> Any | None:
         for name, process in self._bind_processors.items():
@@ -196,8 +204,9 @@ class _CompiledRead:
         if row is None:
             return None
         values = list(row)
-        for position, process in self._result_processors:
-            values[position] = process(values[position])
+        assert self._result_processors is not None, "set by the fetch"
+        for position, convert in self._result_processors:
+            values[position] = convert(values[position])
         return self._row._make(values)
 
     def _fetch(self, connection: PoolProxiedConnection, arguments: Any) -> Any:
@@ -205,6 +214,8 @@ class _CompiledRead:
         try:
             cursor = connection.cursor()
             cursor.execute(self._sql, arguments)
+            if self._result_processors is None:
+                self._result_processors = self._processors(cursor.description)
             return cursor.fetchone()
         except self._dialect.loaded_dbapi.Error as exc:
             raise _wrapped(

@@ -253,7 +253,8 @@ class Supervisor:
             delay = min(BACKOFF * 2 ** (quick_deaths - 1), MAX_BACKOFF)
             log.warning("worker %d (pid %d) %s; restarting it in %.1fs", index, pid, death, delay)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
                 return True
 
     async def _start(self, index: int) -> _Worker:
@@ -286,7 +287,8 @@ class Supervisor:
         with contextlib.suppress(ProcessLookupError):
             worker.process.send_signal(signal.SIGTERM)
         try:
-            code = await asyncio.wait_for(worker.process.wait(), self._stop_timeout)
+            async with asyncio.timeout(self._stop_timeout):
+                code = await worker.process.wait()
         except TimeoutError:
             log.error("worker %d (pid %d) did not stop in time; killing it", worker.index, pid)
             worker.process.kill()

@@ -1,6 +1,7 @@
 """The host's own parts, as plugins: they enter through the same hooks as any other.
 
-Health, reflection and the database check are registered by every host
+Health, reflection, the database check, the resource kit's tables and
+housekeeping, and ListRoles are registered by every host
 before the installed plugins; the built-in commands by the command line. They
 are listed by ``crm-host plugins --all``.
 """
@@ -8,13 +9,16 @@ are listed by ``crm-host plugins --all``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from crm_host._server.health import Health
 from crm_host._server.plugins import PluginInfo, PluginManager
 from crm_host.builtins.database import DatabaseCheck
 from crm_host.builtins.health import HealthPlugin
+from crm_host.builtins.kit import KitPlugin
 from crm_host.builtins.reflection import ReflectionPlugin
+from crm_host.builtins.roles import RolesPlugin
+from crm_host.kit.runtime import Kit
 
 # Each built-in command's module, by its plugin name.
 COMMANDS = {
@@ -28,13 +32,20 @@ COMMANDS = {
 
 
 def add_services(
-    plugins: PluginManager, health: Health, service_names: Callable[[], Iterable[str]]
+    plugins: PluginManager,
+    health: Health,
+    service_names: Callable[[], Iterable[str]],
+    kit: Kit,
+    purge_interval: float,
+    roles: Callable[[], Mapping[str, tuple[str, str]]],
 ) -> None:
-    """Register health, reflection and the database check with ``plugins``."""
+    """Register health, reflection, the database check, the kit and ListRoles."""
     for plugin, name in (
         (HealthPlugin(health), "host.health"),
         (ReflectionPlugin(service_names), "host.reflection"),
         (DatabaseCheck(), "host.database"),
+        (KitPlugin(kit, purge_interval), "host.kit"),
+        (RolesPlugin(roles), "host.roles"),
     ):
         plugins.register(plugin, PluginInfo(name, builtin=True))
 

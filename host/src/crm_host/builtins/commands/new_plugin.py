@@ -1,4 +1,4 @@
-"""``crm-host new-plugin NAME``: a complete, working plugin to start from."""
+"""``crm-host new-plugin NAME``: a working plugin serving one resource with the kit."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from crm_host._server.cli import debug_option
 from crm_host.hookspecs import RegisterCommand
 
 
-@click.command("new-plugin", help="Create a new plugin to start from.")
+@click.command(
+    "new-plugin",
+    short_help="Create a plugin serving one kit resource.",
+    help="Create a plugin serving one resource with the resource kit, to start from "
+    "(docs/writing-a-plugin.md).",
+)
 @click.argument("name")
+@click.option(
+    "--resource",
+    help="the resource's message name, in CamelCase  [default: NAME in the singular]",
+)
 @click.option(
     "--directory",
     type=click.Path(file_okay=False, path_type=Path),
@@ -22,10 +31,13 @@ from crm_host.hookspecs import RegisterCommand
     help="where to create it",
 )
 @debug_option
-def new_plugin(name: str, directory: Path, debug: bool) -> int:
-    root = scaffold.create_plugin(name, directory)
+def new_plugin(name: str, directory: Path, resource: str | None, debug: bool) -> int:
+    root = scaffold.create_plugin(name, directory, resource)
+    values = scaffold.substitutions(name, resource)
     click.echo(
-        f"created {root}; install it with `uv pip install -e {root}` (or add it to your workspace)"
+        f"created {root}: the service {name}.v1.{values['service']}, serving the resource "
+        f"{values['singular']}. In a uv workspace with {directory} as members, "
+        f"`uv sync --all-packages` installs it; elsewhere, `uv pip install -e {root}`."
     )
     return 0
 
