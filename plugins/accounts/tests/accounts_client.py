@@ -113,6 +113,18 @@ class Accounts:
         )
         return reply
 
+    async def grant(self, account_id: str, role: str) -> accounts_pb2.Account:
+        reply: accounts_pb2.Account = await self.stub.GrantRole(
+            accounts_pb2.GrantRoleRequest(account_id=account_id, role=role), timeout=30
+        )
+        return reply
+
+    async def revoke(self, account_id: str, role: str) -> accounts_pb2.Account:
+        reply: accounts_pb2.Account = await self.stub.RevokeRole(
+            accounts_pb2.RevokeRoleRequest(account_id=account_id, role=role), timeout=30
+        )
+        return reply
+
     async def change_password(self, account_id: str, current: str, new: str) -> None:
         await self.stub.ChangePassword(
             accounts_pb2.ChangePasswordRequest(

@@ -273,13 +273,20 @@ async def test_filters(accounts: Accounts) -> None:
     assert await ids('name : "JOH"') == {john.id, jane.id}
     assert await ids('name : "oh" AND state = ACTIVE') == {john.id, jane.id}
     assert await ids('name : "%"') == set()
+    # The kit's grammar: OR, NOT and parentheses.
+    assert await ids('state = DISABLED OR email = "jane@example.com"') == {bob.id, jane.id}
+    assert await ids('NOT (name : "jo" OR state = DISABLED)') == {admin.id}
+    assert await ids('name < "c"') == {admin.id, bob.id}
+    assert await ids('name = "*STONE"') == {bob.id}
+    by_name = await accounts.walk(page_size=2, order_by="name desc, create_time desc")
+    assert [a.id for a in by_name] == [john.id, jane.id, bob.id, admin.id]
 
 
 @pytest.mark.parametrize(
     ("filter", "reason", "named"),
     [
         ('phone = "123"', "FILTER_UNKNOWN_FIELD", "phone"),
-        ("state = ACTIVE OR state = DISABLED", "FILTER_UNSUPPORTED", "OR"),
+        ('startsWith(name, "a")', "FILTER_UNSUPPORTED", "startsWith"),
         ('name = "unterminated', "FILTER_INVALID", ""),
         ("state = SLEEPING", "FILTER_INVALID", "SLEEPING"),
     ],

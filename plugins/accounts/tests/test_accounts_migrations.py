@@ -68,9 +68,10 @@ def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate(
     refused = run_crm_host("serve", "--listen", "127.0.0.1:0", "--database-url", crm_database_url)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
-        f"crm-host: error: plugin 'accounts' (crm-accounts {version('crm-accounts')}) needs a "
-        "schema migration (database at no revision, plugin at 0004): run `crm-host migrate` "
-        "or start with --migrate"
+        "crm-host: error: built-in plugin 'host.kit' needs a schema migration (database at no "
+        f"revision, plugin at 0001); plugin 'accounts' (crm-accounts {version('crm-accounts')}) "
+        "needs a schema migration (database at no revision, plugin at 0005): run `crm-host "
+        "migrate` or start with --migrate"
     )
     assert "listening" not in refused.stderr
 

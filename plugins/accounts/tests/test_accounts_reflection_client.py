@@ -143,6 +143,15 @@ async def test_every_accounts_rpc(reflected: ReflectedAccounts) -> None:
     assert enabled.State.Name(enabled.state) == "ACTIVE"
     # Disabling ended the account's sessions.
     await accounts.fails("GetAccount", {"id": account_id}, grpc.StatusCode.UNAUTHENTICATED, token)
+    # Admin only: roles.
+    granted = await accounts.call(
+        "GrantRole", {"account_id": account_id, "role": "admin"}, admin_token
+    )
+    assert list(granted.roles) == ["admin"]
+    revoked = await accounts.call(
+        "RevokeRole", {"account_id": account_id, "role": "admin"}, admin_token
+    )
+    assert list(revoked.roles) == []
 
     # Sessions: two logins, revoke one, then all.
     first = await accounts.call("Authenticate", {"email": "john@example.com", "password": PASSWORD})

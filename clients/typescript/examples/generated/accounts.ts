@@ -12,11 +12,13 @@ import type { DeleteAccountRequest as _accounts_v1_DeleteAccountRequest, DeleteA
 import type { DisableAccountRequest as _accounts_v1_DisableAccountRequest, DisableAccountRequest__Output as _accounts_v1_DisableAccountRequest__Output } from './accounts/v1/DisableAccountRequest';
 import type { EnableAccountRequest as _accounts_v1_EnableAccountRequest, EnableAccountRequest__Output as _accounts_v1_EnableAccountRequest__Output } from './accounts/v1/EnableAccountRequest';
 import type { GetAccountRequest as _accounts_v1_GetAccountRequest, GetAccountRequest__Output as _accounts_v1_GetAccountRequest__Output } from './accounts/v1/GetAccountRequest';
+import type { GrantRoleRequest as _accounts_v1_GrantRoleRequest, GrantRoleRequest__Output as _accounts_v1_GrantRoleRequest__Output } from './accounts/v1/GrantRoleRequest';
 import type { ListAccountsRequest as _accounts_v1_ListAccountsRequest, ListAccountsRequest__Output as _accounts_v1_ListAccountsRequest__Output } from './accounts/v1/ListAccountsRequest';
 import type { ListAccountsResponse as _accounts_v1_ListAccountsResponse, ListAccountsResponse__Output as _accounts_v1_ListAccountsResponse__Output } from './accounts/v1/ListAccountsResponse';
 import type { ListSessionsRequest as _accounts_v1_ListSessionsRequest, ListSessionsRequest__Output as _accounts_v1_ListSessionsRequest__Output } from './accounts/v1/ListSessionsRequest';
 import type { ListSessionsResponse as _accounts_v1_ListSessionsResponse, ListSessionsResponse__Output as _accounts_v1_ListSessionsResponse__Output } from './accounts/v1/ListSessionsResponse';
 import type { RevokeAllSessionsRequest as _accounts_v1_RevokeAllSessionsRequest, RevokeAllSessionsRequest__Output as _accounts_v1_RevokeAllSessionsRequest__Output } from './accounts/v1/RevokeAllSessionsRequest';
+import type { RevokeRoleRequest as _accounts_v1_RevokeRoleRequest, RevokeRoleRequest__Output as _accounts_v1_RevokeRoleRequest__Output } from './accounts/v1/RevokeRoleRequest';
 import type { RevokeSessionRequest as _accounts_v1_RevokeSessionRequest, RevokeSessionRequest__Output as _accounts_v1_RevokeSessionRequest__Output } from './accounts/v1/RevokeSessionRequest';
 import type { Session as _accounts_v1_Session, Session__Output as _accounts_v1_Session__Output } from './accounts/v1/Session';
 import type { UpdateAccountRequest as _accounts_v1_UpdateAccountRequest, UpdateAccountRequest__Output as _accounts_v1_UpdateAccountRequest__Output } from './accounts/v1/UpdateAccountRequest';
@@ -49,11 +51,13 @@ export interface ProtoGrpcType {
       DisableAccountRequest: MessageTypeDefinition<_accounts_v1_DisableAccountRequest, _accounts_v1_DisableAccountRequest__Output>
       EnableAccountRequest: MessageTypeDefinition<_accounts_v1_EnableAccountRequest, _accounts_v1_EnableAccountRequest__Output>
       GetAccountRequest: MessageTypeDefinition<_accounts_v1_GetAccountRequest, _accounts_v1_GetAccountRequest__Output>
+      GrantRoleRequest: MessageTypeDefinition<_accounts_v1_GrantRoleRequest, _accounts_v1_GrantRoleRequest__Output>
       ListAccountsRequest: MessageTypeDefinition<_accounts_v1_ListAccountsRequest, _accounts_v1_ListAccountsRequest__Output>
       ListAccountsResponse: MessageTypeDefinition<_accounts_v1_ListAccountsResponse, _accounts_v1_ListAccountsResponse__Output>
       ListSessionsRequest: MessageTypeDefinition<_accounts_v1_ListSessionsRequest, _accounts_v1_ListSessionsRequest__Output>
       ListSessionsResponse: MessageTypeDefinition<_accounts_v1_ListSessionsResponse, _accounts_v1_ListSessionsResponse__Output>
       RevokeAllSessionsRequest: MessageTypeDefinition<_accounts_v1_RevokeAllSessionsRequest, _accounts_v1_RevokeAllSessionsRequest__Output>
+      RevokeRoleRequest: MessageTypeDefinition<_accounts_v1_RevokeRoleRequest, _accounts_v1_RevokeRoleRequest__Output>
       RevokeSessionRequest: MessageTypeDefinition<_accounts_v1_RevokeSessionRequest, _accounts_v1_RevokeSessionRequest__Output>
       Session: MessageTypeDefinition<_accounts_v1_Session, _accounts_v1_Session__Output>
       UpdateAccountRequest: MessageTypeDefinition<_accounts_v1_UpdateAccountRequest, _accounts_v1_UpdateAccountRequest__Output>

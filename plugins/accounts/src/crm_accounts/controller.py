@@ -16,11 +16,10 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result, bindparam, delete, select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,16 +36,12 @@ from crm_accounts.errors import (
     WrongPassword,
 )
 from crm_accounts.ids import parse_account_id, parse_request_id, parse_uuid
-from crm_accounts.listing import build_list_query, next_page_token
-from crm_accounts.models import Account, Secret, State
+from crm_accounts.models import Account, State
 from crm_accounts.passwords import PasswordHasher
 from crm_accounts.sessions import SessionRecord
 from crm_accounts.settings import AccountsSettings
 from crm_accounts.validation import (
-    canonical_email,
     email_lookup_keys,
-    validate_email_address,
-    validate_name,
     validate_new_account,
     validate_new_password,
 )
@@ -54,75 +49,11 @@ from crm_host import Database
 
 logger = logging.getLogger(__name__)
 
-# The name of the row that holds the key, not a secret itself.
-PAGE_TOKEN_KEY = "page_token_key"  # noqa: S105
 # A write that loses a race is retried this often before the caller is told
 # so (ABORTED, or ALREADY_EXISTS for creates); only truly hot rows get there.
 UPDATE_ATTEMPTS = 5
 
 T = TypeVar("T")
-
-
-class AccountFields(Protocol):
-    """A mapped Account, or a row of :data:`RECORD_COLUMNS`."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def email(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def create_time(self) -> datetime: ...
-    @property
-    def update_time(self) -> datetime: ...
-    @property
-    def version(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class AccountRecord:
-    """An account as callers may see it: never with its password hash."""
-
-    id: str
-    name: str
-    email: str
-    state: State
-    create_time: datetime
-    update_time: datetime
-    etag: str
-
-    @classmethod
-    def of(cls, account: AccountFields) -> AccountRecord:
-        return cls(
-            id=account.id,
-            name=account.name,
-            email=account.email,
-            state=State(account.state),
-            create_time=account.create_time,
-            update_time=account.update_time,
-            etag=etag_of(account.version),
-        )
-
-
-# What a record is made of, for reads that need no mapped object.
-RECORD_COLUMNS = (
-    Account.id,
-    Account.name,
-    Account.email,
-    Account.state,
-    Account.create_time,
-    Account.update_time,
-    Account.version,
-)
-_GET_ACCOUNT = select(*RECORD_COLUMNS).where(Account.id == bindparam("id"))
-
-
-def etag_of(version: int) -> str:
-    # RFC 7232 form, as AIP-154 asks; opaque to clients.
-    return f'"{version}"'
 
 
 def _request_digest(name: str, email_canonical: str) -> str:
@@ -139,7 +70,6 @@ class AccountsController:
         self._engine = database.engine
         self._hasher = hasher
         self._settings = settings
-        self._page_key: bytes | None = None
         self._dummy_hash: str | None = None
         # CreateAccount retries whose password is being checked, by account,
         # peer and a keyed digest of the password (the key never leaves memory).
@@ -161,7 +91,7 @@ class AccountsController:
         roles: frozenset[str] = frozenset(),
         *,
         peer: str = "",
-    ) -> AccountRecord:
+    ) -> Account:
         """Create an account, or return the one an earlier try of ``request_id`` made.
 
         ``peer`` is the caller's address (crm_host.client_address): a retry
@@ -221,19 +151,17 @@ class AccountsController:
         else:
             raise AlreadyExists
         logger.info("created account %s", account.id)
-        return AccountRecord.of(account)
+        return account
 
     async def _answer_conflict(
         self, conflict: Account, request: str | None, digest: str, password: str, peer: str
-    ) -> AccountRecord:
+    ) -> Account:
         """A retry of ``request`` gets the account it created; anything else is a duplicate."""
         if request is None or conflict.create_request_id != request:
             raise AlreadyExists
         return await self._replay(conflict, digest, password, peer)
 
-    async def _replay(
-        self, earlier: Account, digest: str, password: str, peer: str
-    ) -> AccountRecord:
+    async def _replay(self, earlier: Account, digest: str, password: str, peer: str) -> Account:
         """The account ``earlier`` if this request repeats the one that created it.
 
         A different name or email needs no password check, and counts nothing.
@@ -257,7 +185,7 @@ class AccountsController:
         # Shielded: a caller that goes away must not cancel the others' check.
         if not await asyncio.shield(flight):
             raise _request_id_reused()
-        return AccountRecord.of(earlier)
+        return earlier
 
     def _landed(self, key: tuple[str, str, bytes], flight: asyncio.Future[bool]) -> None:
         del self._replays[key]
@@ -281,93 +209,9 @@ class AccountsController:
         await self._run(lambda s: throttle.give_back(s, watched))
         return True
 
-    # -- read -------------------------------------------------------------------
-
-    async def get_account(self, account_id: str) -> AccountRecord:
-        key = parse_account_id(account_id)
-        row = await self._database.read_row(_GET_ACCOUNT, id=key)
-        if row is None:
-            raise NotFound(key)
-        return AccountRecord.of(row)
-
-    async def list_accounts(
-        self, page_size: int, page_token: str, filter: str, order_by: str
-    ) -> tuple[list[AccountRecord], str]:
-        """One page of accounts and the token of the next page ("" on the last one)."""
-        key = await self._page_token_key()
-        query = build_list_query(
-            page_size=page_size, page_token=page_token, filter=filter, order_by=order_by, key=key
-        )
-        rows = await self._run(lambda s: list(s.scalars(query.statement)))
-        page, token = next_page_token(query, rows, key)
-        return [AccountRecord.of(account) for account in page], token
-
-    async def _page_token_key(self) -> bytes:
-        if self._page_key is None:
-            self._page_key = await asyncio.to_thread(self._load_page_token_key)
-        return self._page_key
-
-    def _load_page_token_key(self) -> bytes:
-        """The key every replica signs page tokens with, created by whichever asks first."""
-        with Session(self._engine) as session:
-            secret = session.get(Secret, PAGE_TOKEN_KEY)
-            if secret is None:
-                session.add(Secret(name=PAGE_TOKEN_KEY, value=secrets.token_hex(32)))
-                try:
-                    session.commit()
-                except IntegrityError:
-                    session.rollback()  # another replica created it first; use theirs
-                secret = session.get(Secret, PAGE_TOKEN_KEY)
-            assert secret is not None
-            return bytes.fromhex(secret.value)
-
     # -- write ------------------------------------------------------------------
 
-    async def update_account(
-        self, account_id: str, changes: Mapping[str, str], etag: str = ""
-    ) -> AccountRecord:
-        """Change ``name`` and/or ``email``; with ``etag``, only if the account is unchanged."""
-        key = parse_account_id(account_id, field="account.id")
-        values: dict[str, str] = {}
-        violations: list[FieldViolation] = []
-        if "name" in changes:
-            name, problems = validate_name(changes["name"], field="account.name")
-            values |= {"name": name, "name_folded": name.casefold()}
-            violations += problems
-        if "email" in changes:
-            email, problems = validate_email_address(changes["email"], field="account.email")
-            values |= {"email": email, "email_canonical": canonical_email(email)}
-            violations += problems
-        if violations:
-            raise InvalidArgument(violations)
-
-        for _ in range(UPDATE_ATTEMPTS):
-            current = await self._run(lambda s: _existing(s, key))
-            if etag and etag != etag_of(current.version):
-                raise EtagMismatch
-            if all(getattr(current, column) == value for column, value in values.items()):
-                return AccountRecord.of(current)
-            version = current.version
-            try:
-                updated = await self._run(
-                    lambda s: _conditional_update(s, key, version, values)  # noqa: B023
-                )
-            except IntegrityError:
-                raise AlreadyExists from None
-            if updated is not None:
-                return AccountRecord.of(updated)
-        raise EtagMismatch
-
-    async def delete_account(self, account_id: str) -> None:
-        key = parse_account_id(account_id)
-        deleted = await self._run(
-            lambda s: _rowcount(s.execute(delete(Account).where(Account.id == key)))
-        )
-        if not deleted:
-            raise NotFound(key)
-        logger.info("deleted account %s", key)
-
-    async def set_state(self, account_id: str, state: State) -> AccountRecord:
+    async def set_state(self, account_id: str, state: State) -> Account:
         """Disable or enable; a no-op when the account already has ``state``."""
         key = parse_account_id(account_id)
 
@@ -378,7 +222,36 @@ class AccountsController:
                 sessions.revoke_all(session, key)
             return changed if changed is not None else _existing(session, key)
 
-        return AccountRecord.of(await self._run(change))
+        return await self._run(change)
+
+    async def set_role(self, account_id: str, role: str, *, held: bool) -> Account:
+        """Grant (``held``) or revoke ``role``; a no-op when the account already is so.
+
+        The account's sessions carry the change from their next call on:
+        the authenticator reads roles with every call.
+        """
+        key = parse_account_id(account_id, field="account_id")
+        for _ in range(UPDATE_ATTEMPTS):
+            account = await self._run(lambda s: _existing(s, key))
+            roles = set(account.roles.split())
+            if (role in roles) == held:
+                return account
+            roles = roles | {role} if held else roles - {role}
+            values = {"roles": " ".join(sorted(roles))}
+            version = account.version
+            changed = await self._run(
+                lambda s: _conditional_update(s, key, version, values)  # noqa: B023
+            )
+            if changed is not None:
+                logger.info(
+                    "%s role %s %s account %s",
+                    "granted" if held else "revoked",
+                    role,
+                    "to" if held else "from",
+                    key,
+                )
+                return changed
+        raise EtagMismatch
 
     async def change_password(
         self,
@@ -436,7 +309,7 @@ class AccountsController:
 
     async def authenticate(
         self, email: str, password: str, peer: str
-    ) -> tuple[AccountRecord, str, SessionRecord]:
+    ) -> tuple[Account, str, SessionRecord]:
         """Check the credentials and open a session: (account, token, session).
 
         Every failure is the same InvalidCredentials, and takes the same time:
@@ -472,7 +345,7 @@ class AccountsController:
             raise InvalidCredentials
         token, record = opened
         logger.info("account %s opened session %s", account.id, record.id)
-        return AccountRecord.of(account), token, record
+        return account, token, record
 
     async def _count_attempt(self, keys: list[throttle.Key]) -> None:
         """Count a password check against ``keys`` before it runs, or refuse it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from crm_host import FieldViolation
+from crm_host import FieldViolation, one_per_field
 
 __all__ = [
     "AccountsError",
@@ -39,27 +39,9 @@ class InvalidArgument(AccountsError):
     reason = "VALIDATION_FAILED"
 
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
-        self.violations = _one_per_field(violations)
+        self.violations = one_per_field(violations)
         details = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
         super().__init__(f"invalid request: {details}")
-
-
-def _one_per_field(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
-    """Merge violations of the same field: clients expect one per bad field (AIP-193).
-
-    The merged violation keeps the first reason and lists every description.
-    """
-    merged: dict[str, FieldViolation] = {}
-    for violation in violations:
-        first = merged.get(violation.field)
-        merged[violation.field] = (
-            violation
-            if first is None
-            else FieldViolation(
-                first.field, f"{first.description}, and {violation.description}", first.reason
-            )
-        )
-    return tuple(merged.values())
 
 
 class AlreadyExists(AccountsError):

@@ -103,19 +103,6 @@ class Account(Base):
         return f"Account(id={self.id!r})"
 
 
-class Secret(Base):
-    """Server-side secrets shared by every replica, e.g. the page-token key."""
-
-    __tablename__ = "accounts_secrets"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # Hex-encoded random bytes.
-    value: Mapped[str] = mapped_column(String(128))
-
-    def __repr__(self) -> str:
-        return f"Secret(name={self.name!r})"
-
-
 class LoginSession(Base):
     """An open session; the token itself is never stored, only its SHA-256."""
 

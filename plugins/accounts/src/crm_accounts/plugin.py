@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -16,7 +17,8 @@ from crm_accounts.errors import AccountsError
 from crm_accounts.models import Base
 from crm_accounts.passwords import PasswordHasher
 from crm_accounts.purge import Purger
-from crm_accounts.servicer import ADMIN, AccountsServicer
+from crm_accounts.resource import ACCOUNT, ADMIN
+from crm_accounts.servicer import AccountsServicer
 from crm_accounts.sessions import SessionAuthenticator
 from crm_accounts.settings import INSECURE_TEST_ONLY, AccountsSettings
 from crm_accounts.validation import FIELD_MAX_BYTES
@@ -29,25 +31,25 @@ from crm_host.hookspecs import (
     RegisterService,
     RegisterSettings,
 )
+from crm_host.kit import Kit
 
 logger = logging.getLogger("crm_accounts")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Every RPC's access policy, next to the service it belongs to. Self-or-admin
-# checks on "authenticated" methods happen in the servicer.
+# The access policy of every RPC but the kit's (Get, List, Update and Delete
+# Account: crm_accounts.resource). Self-or-admin checks on "authenticated"
+# methods happen in the servicer.
 POLICIES = {
     "Authenticate": PUBLIC,
-    "GetAccount": AUTHENTICATED,
-    "UpdateAccount": AUTHENTICATED,
-    "DeleteAccount": AUTHENTICATED,
     "ChangePassword": AUTHENTICATED,
     "RevokeSession": AUTHENTICATED,
     "ListSessions": AUTHENTICATED,
     "RevokeAllSessions": AUTHENTICATED,
-    "ListAccounts": role(ADMIN),
     "DisableAccount": role(ADMIN),
     "EnableAccount": role(ADMIN),
+    "GrantRole": role(ADMIN),
+    "RevokeRole": role(ADMIN),
 }
 
 
@@ -72,12 +74,18 @@ def register_schema(register: RegisterSchema) -> None:
 
 @hookimpl
 def register_services(
-    register: RegisterService, database: Database, settings: AccountsSettings
+    register: RegisterService,
+    database: Database,
+    settings: AccountsSettings,
+    kit: Kit,
+    roles: Mapping[str, str],
 ) -> None:
-    register(
-        servicer=AccountsServicer(controller_for(database, settings)),
-        add_to_server=accounts_pb2_grpc.add_AccountsServiceServicer_to_server,
-        descriptor=accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"],
+    kit.serve(
+        register,
+        AccountsServicer(controller_for(database, settings), kit, roles),
+        accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"],
+        accounts_pb2_grpc.add_AccountsServiceServicer_to_server,
+        resources=[ACCOUNT],
         policies={**POLICIES, "CreateAccount": PUBLIC if settings.allow_signup else role(ADMIN)},
         field_max_bytes=FIELD_MAX_BYTES,
     )

@@ -123,6 +123,7 @@ class Purger:
         while not stop.is_set():
             await self.round(stop)
             try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await stop.wait()
             except TimeoutError:
                 continue

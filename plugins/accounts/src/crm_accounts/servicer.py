@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import grpc
-from google.protobuf import empty_pb2, timestamp_pb2
+from google.protobuf import empty_pb2
 
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from crm_accounts.controller import AccountRecord, AccountsController
+from crm_accounts.controller import AccountsController
 from crm_accounts.errors import (
     AccountsError,
     AlreadyExists,
@@ -27,9 +26,10 @@ from crm_accounts.errors import (
     WrongPassword,
 )
 from crm_accounts.ids import parse_account_id
-from crm_accounts.models import State
+from crm_accounts.models import Account, State
+from crm_accounts.resource import ACCOUNT, ADMIN
 from crm_accounts.sessions import SessionRecord
-from crm_host import Principal, ServiceError, client_address, principal, shown
+from crm_host import Principal, ServiceError, client_address, kit, principal, shown
 
 DOMAIN = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
 
@@ -45,8 +45,6 @@ STATUS_CODES: dict[type[AccountsError], grpc.StatusCode] = {
     HashingBusy: grpc.StatusCode.RESOURCE_EXHAUSTED,
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
-
-ADMIN = "admin"
 
 UPDATABLE_FIELDS = ("name", "email")
 
@@ -103,9 +101,9 @@ def session_message(record: SessionRecord) -> accounts_pb2.Session:
     return accounts_pb2.Session(
         id=record.id,
         account_id=record.account_id,
-        create_time=_timestamp(record.create_time),
-        expire_time=_timestamp(record.expire_time),
-        last_used_time=_timestamp(record.last_used_time),
+        create_time=kit.timestamp(record.create_time),
+        expire_time=kit.timestamp(record.expire_time),
+        last_used_time=kit.timestamp(record.last_used_time),
     )
 
 
@@ -120,44 +118,15 @@ def translate_errors(handler: Handler[Response]) -> Handler[Response]:
     return wrapper
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+def check_update_mask(request: accounts_pb2.UpdateAccountRequest) -> None:
+    """Only name and email are updatable: a mask naming anything else is refused.
 
-
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    # Timestamp.FromDatetime goes through a time tuple and calendar.timegm:
-    # a quarter of GetAccount's own work. Record times are always aware UTC.
-    seconds, micros = divmod((value - _EPOCH) // _MICROSECOND, 1_000_000)
-    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
-
-
-Message = TypeVar("Message", accounts_pb2.Account, accounts_pb2.CreateAccountResponse)
-
-
-def account_message(record: AccountRecord, message_type: type[Message]) -> Message:
-    return message_type(
-        id=record.id,
-        name=record.name,
-        email=record.email,
-        state=record.state.value,
-        create_time=_timestamp(record.create_time),
-        update_time=_timestamp(record.update_time),
-        etag=record.etag,
-    )
-
-
-def requested_changes(request: accounts_pb2.UpdateAccountRequest) -> dict[str, str]:
-    """The fields UpdateAccount should change, per AIP-134's update_mask rules."""
-    account = request.account
+    The kit would ignore output-only paths (AIP-161); accounts has always
+    refused them, and clients may rely on that.
+    """
     paths = list(request.update_mask.paths)
-    if not paths:
-        # No mask: every updatable field the client set (proto3 strings are
-        # "set" when non-empty).
-        return {
-            field: getattr(account, field) for field in UPDATABLE_FIELDS if getattr(account, field)
-        }
     if paths == ["*"]:
-        return {field: getattr(account, field) for field in UPDATABLE_FIELDS}
+        return
     unknown = [path for path in paths if path not in UPDATABLE_FIELDS]
     if unknown:
         raise InvalidArgument(
@@ -171,68 +140,56 @@ def requested_changes(request: accounts_pb2.UpdateAccountRequest) -> dict[str, s
                 )
             ]
         )
-    return {path: getattr(account, path) for path in paths}
 
 
 # The generated base class is untyped; it answers UNIMPLEMENTED for methods
-# added to the proto before they are implemented here.
+# added to the proto before they are implemented here. GetAccount,
+# ListAccounts and DeleteAccount are the kit's (crm_accounts.resource).
 class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: ignore[misc]
-    def __init__(self, controller: AccountsController) -> None:
+    def __init__(
+        self, controller: AccountsController, kit: kit.Kit, roles: Mapping[str, str]
+    ) -> None:
         self._controller = controller
+        self._kit = kit
+        self._roles = roles
+
+    @functools.cached_property
+    def _accounts(self) -> kit.BoundResource:
+        # Bound when the plugin hands this servicer to kit.serve.
+        return self._kit.resource(ACCOUNT.name)
+
+    def _message(self, account: Account) -> accounts_pb2.Account:
+        return cast(accounts_pb2.Account, self._accounts.to_message(account))
 
     @translate_errors
     async def CreateAccount(
         self, request: accounts_pb2.CreateAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.CreateAccountResponse:
-        record = await self._controller.create_account(
+        account = await self._controller.create_account(
             request.name,
             request.email,
             request.password,
             request.request_id,
             peer=client_address(context),
         )
-        return account_message(record, accounts_pb2.CreateAccountResponse)
-
-    @translate_errors
-    async def GetAccount(
-        self, request: accounts_pb2.GetAccountRequest, context: grpc.aio.ServicerContext
-    ) -> accounts_pb2.Account:
-        _, key = acting_on(context, request.id)
-        return account_message(await self._controller.get_account(key), accounts_pb2.Account)
-
-    @translate_errors
-    async def ListAccounts(
-        self, request: accounts_pb2.ListAccountsRequest, context: grpc.aio.ServicerContext
-    ) -> accounts_pb2.ListAccountsResponse:
-        records, token = await self._controller.list_accounts(
-            request.page_size, request.page_token, request.filter, request.order_by
-        )
-        return accounts_pb2.ListAccountsResponse(
-            accounts=[account_message(r, accounts_pb2.Account) for r in records],
-            next_page_token=token,
+        # The response has Account's fields under the same numbers.
+        return accounts_pb2.CreateAccountResponse.FromString(
+            self._message(account).SerializeToString()
         )
 
     @translate_errors
     async def UpdateAccount(
         self, request: accounts_pb2.UpdateAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.Account:
-        _, key = acting_on(context, request.account.id, field="account.id")
-        record = await self._controller.update_account(
-            key, requested_changes(request), request.account.etag
+        acting_on(context, request.account.id, field="account.id")
+        check_update_mask(request)
+        updated = await self._accounts.update(
+            request.account, request.update_mask, principal(context)
         )
-        return account_message(record, accounts_pb2.Account)
-
-    @translate_errors
-    async def DeleteAccount(
-        self, request: accounts_pb2.DeleteAccountRequest, context: grpc.aio.ServicerContext
-    ) -> empty_pb2.Empty:
-        _, key = acting_on(context, request.id)
-        await self._controller.delete_account(key)
-        return empty_pb2.Empty()
+        return cast(accounts_pb2.Account, updated)
 
     async def _set_state(self, account_id: str, state: State) -> accounts_pb2.Account:
-        record = await self._controller.set_state(account_id, state)
-        return account_message(record, accounts_pb2.Account)
+        return self._message(await self._controller.set_state(account_id, state))
 
     @translate_errors
     async def DisableAccount(
@@ -245,6 +202,32 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
         self, request: accounts_pb2.EnableAccountRequest, context: grpc.aio.ServicerContext
     ) -> accounts_pb2.Account:
         return await self._set_state(request.id, State.ACTIVE)
+
+    async def _set_role(self, account_id: str, role: str, *, held: bool) -> accounts_pb2.Account:
+        if role not in self._roles:
+            raise InvalidArgument(
+                [
+                    FieldViolation(
+                        "role",
+                        f"{shown(role)} is not a registered role; "
+                        "crm.host.v1.HostService/ListRoles lists them",
+                        "ROLE_UNKNOWN",
+                    )
+                ]
+            )
+        return self._message(await self._controller.set_role(account_id, role, held=held))
+
+    @translate_errors
+    async def GrantRole(
+        self, request: accounts_pb2.GrantRoleRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        return await self._set_role(request.account_id, request.role, held=True)
+
+    @translate_errors
+    async def RevokeRole(
+        self, request: accounts_pb2.RevokeRoleRequest, context: grpc.aio.ServicerContext
+    ) -> accounts_pb2.Account:
+        return await self._set_role(request.account_id, request.role, held=False)
 
     @translate_errors
     async def ChangePassword(
@@ -270,7 +253,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):  # type: igno
             request.email, request.password, client_address(context)
         )
         return accounts_pb2.AuthenticateResponse(
-            account=account_message(account, accounts_pb2.Account),
+            account=self._message(account),
             session_token=token,
             session=session_message(session),
         )

@@ -58,10 +58,15 @@ export interface Account {
    */
   'updateTime'?: (_google_protobuf_Timestamp | null);
   /**
-   * Output only. Changes whenever name, email or state changes; send it back
-   * in UpdateAccount to fail with ABORTED instead of overwriting a newer change.
+   * Output only. Changes whenever name, email, state or roles change; send it
+   * back in UpdateAccount to fail with ABORTED instead of overwriting a newer
+   * change.
    */
   'etag'?: (string);
+  /**
+   * Output only. The account's roles ("admin", "contacts.manager"), by name.
+   */
+  'roles'?: (string)[];
 }
 
 /**
@@ -93,8 +98,13 @@ export interface Account__Output {
    */
   'updateTime'?: (_google_protobuf_Timestamp__Output);
   /**
-   * Output only. Changes whenever name, email or state changes; send it back
-   * in UpdateAccount to fail with ABORTED instead of overwriting a newer change.
+   * Output only. Changes whenever name, email, state or roles change; send it
+   * back in UpdateAccount to fail with ABORTED instead of overwriting a newer
+   * change.
    */
   'etag'?: (string);
+  /**
+   * Output only. The account's roles ("admin", "contacts.manager"), by name.
+   */
+  'roles'?: (string)[];
 }

@@ -13,11 +13,13 @@ import type { DisableAccountRequest as _accounts_v1_DisableAccountRequest, Disab
 import type { Empty as _google_protobuf_Empty, Empty__Output as _google_protobuf_Empty__Output } from '../../google/protobuf/Empty';
 import type { EnableAccountRequest as _accounts_v1_EnableAccountRequest, EnableAccountRequest__Output as _accounts_v1_EnableAccountRequest__Output } from '../../accounts/v1/EnableAccountRequest';
 import type { GetAccountRequest as _accounts_v1_GetAccountRequest, GetAccountRequest__Output as _accounts_v1_GetAccountRequest__Output } from '../../accounts/v1/GetAccountRequest';
+import type { GrantRoleRequest as _accounts_v1_GrantRoleRequest, GrantRoleRequest__Output as _accounts_v1_GrantRoleRequest__Output } from '../../accounts/v1/GrantRoleRequest';
 import type { ListAccountsRequest as _accounts_v1_ListAccountsRequest, ListAccountsRequest__Output as _accounts_v1_ListAccountsRequest__Output } from '../../accounts/v1/ListAccountsRequest';
 import type { ListAccountsResponse as _accounts_v1_ListAccountsResponse, ListAccountsResponse__Output as _accounts_v1_ListAccountsResponse__Output } from '../../accounts/v1/ListAccountsResponse';
 import type { ListSessionsRequest as _accounts_v1_ListSessionsRequest, ListSessionsRequest__Output as _accounts_v1_ListSessionsRequest__Output } from '../../accounts/v1/ListSessionsRequest';
 import type { ListSessionsResponse as _accounts_v1_ListSessionsResponse, ListSessionsResponse__Output as _accounts_v1_ListSessionsResponse__Output } from '../../accounts/v1/ListSessionsResponse';
 import type { RevokeAllSessionsRequest as _accounts_v1_RevokeAllSessionsRequest, RevokeAllSessionsRequest__Output as _accounts_v1_RevokeAllSessionsRequest__Output } from '../../accounts/v1/RevokeAllSessionsRequest';
+import type { RevokeRoleRequest as _accounts_v1_RevokeRoleRequest, RevokeRoleRequest__Output as _accounts_v1_RevokeRoleRequest__Output } from '../../accounts/v1/RevokeRoleRequest';
 import type { RevokeSessionRequest as _accounts_v1_RevokeSessionRequest, RevokeSessionRequest__Output as _accounts_v1_RevokeSessionRequest__Output } from '../../accounts/v1/RevokeSessionRequest';
 import type { UpdateAccountRequest as _accounts_v1_UpdateAccountRequest, UpdateAccountRequest__Output as _accounts_v1_UpdateAccountRequest__Output } from '../../accounts/v1/UpdateAccountRequest';
 
@@ -143,6 +145,25 @@ export interface AccountsServiceClient extends grpc.Client {
   getAccount(argument: _accounts_v1_GetAccountRequest, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Admin only: give the account a role, one that a loaded plugin registered
+   * (crm.host.v1.HostService/ListRoles lists them). The account's next call,
+   * with any of its sessions, carries the role.
+   */
+  GrantRole(argument: _accounts_v1_GrantRoleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  GrantRole(argument: _accounts_v1_GrantRoleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  GrantRole(argument: _accounts_v1_GrantRoleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  GrantRole(argument: _accounts_v1_GrantRoleRequest, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  /**
+   * Admin only: give the account a role, one that a loaded plugin registered
+   * (crm.host.v1.HostService/ListRoles lists them). The account's next call,
+   * with any of its sessions, carries the role.
+   */
+  grantRole(argument: _accounts_v1_GrantRoleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  grantRole(argument: _accounts_v1_GrantRoleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  grantRole(argument: _accounts_v1_GrantRoleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  grantRole(argument: _accounts_v1_GrantRoleRequest, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Lists accounts a page at a time (AIP-158), optionally filtered (AIP-160).
    */
   ListAccounts(argument: _accounts_v1_ListAccountsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_ListAccountsResponse__Output>): grpc.ClientUnaryCall;
@@ -186,6 +207,21 @@ export interface AccountsServiceClient extends grpc.Client {
   revokeAllSessions(argument: _accounts_v1_RevokeAllSessionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
   revokeAllSessions(argument: _accounts_v1_RevokeAllSessionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
   revokeAllSessions(argument: _accounts_v1_RevokeAllSessionsRequest, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Admin only: take a role away from the account.
+   */
+  RevokeRole(argument: _accounts_v1_RevokeRoleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  RevokeRole(argument: _accounts_v1_RevokeRoleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  RevokeRole(argument: _accounts_v1_RevokeRoleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  RevokeRole(argument: _accounts_v1_RevokeRoleRequest, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  /**
+   * Admin only: take a role away from the account.
+   */
+  revokeRole(argument: _accounts_v1_RevokeRoleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  revokeRole(argument: _accounts_v1_RevokeRoleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  revokeRole(argument: _accounts_v1_RevokeRoleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
+  revokeRole(argument: _accounts_v1_RevokeRoleRequest, callback: grpc.requestCallback<_accounts_v1_Account__Output>): grpc.ClientUnaryCall;
   
   /**
    * Ends one session (logout); an empty session_id ends the caller's own.
@@ -267,6 +303,13 @@ export interface AccountsServiceHandlers extends grpc.UntypedServiceImplementati
   GetAccount: grpc.handleUnaryCall<_accounts_v1_GetAccountRequest__Output, _accounts_v1_Account>;
   
   /**
+   * Admin only: give the account a role, one that a loaded plugin registered
+   * (crm.host.v1.HostService/ListRoles lists them). The account's next call,
+   * with any of its sessions, carries the role.
+   */
+  GrantRole: grpc.handleUnaryCall<_accounts_v1_GrantRoleRequest__Output, _accounts_v1_Account>;
+  
+  /**
    * Lists accounts a page at a time (AIP-158), optionally filtered (AIP-160).
    */
   ListAccounts: grpc.handleUnaryCall<_accounts_v1_ListAccountsRequest__Output, _accounts_v1_ListAccountsResponse>;
@@ -280,6 +323,11 @@ export interface AccountsServiceHandlers extends grpc.UntypedServiceImplementati
    * Ends every session of an account.
    */
   RevokeAllSessions: grpc.handleUnaryCall<_accounts_v1_RevokeAllSessionsRequest__Output, _google_protobuf_Empty>;
+  
+  /**
+   * Admin only: take a role away from the account.
+   */
+  RevokeRole: grpc.handleUnaryCall<_accounts_v1_RevokeRoleRequest__Output, _accounts_v1_Account>;
   
   /**
    * Ends one session (logout); an empty session_id ends the caller's own.
@@ -301,9 +349,11 @@ export interface AccountsServiceDefinition extends grpc.ServiceDefinition {
   DisableAccount: MethodDefinition<_accounts_v1_DisableAccountRequest, _accounts_v1_Account, _accounts_v1_DisableAccountRequest__Output, _accounts_v1_Account__Output>
   EnableAccount: MethodDefinition<_accounts_v1_EnableAccountRequest, _accounts_v1_Account, _accounts_v1_EnableAccountRequest__Output, _accounts_v1_Account__Output>
   GetAccount: MethodDefinition<_accounts_v1_GetAccountRequest, _accounts_v1_Account, _accounts_v1_GetAccountRequest__Output, _accounts_v1_Account__Output>
+  GrantRole: MethodDefinition<_accounts_v1_GrantRoleRequest, _accounts_v1_Account, _accounts_v1_GrantRoleRequest__Output, _accounts_v1_Account__Output>
   ListAccounts: MethodDefinition<_accounts_v1_ListAccountsRequest, _accounts_v1_ListAccountsResponse, _accounts_v1_ListAccountsRequest__Output, _accounts_v1_ListAccountsResponse__Output>
   ListSessions: MethodDefinition<_accounts_v1_ListSessionsRequest, _accounts_v1_ListSessionsResponse, _accounts_v1_ListSessionsRequest__Output, _accounts_v1_ListSessionsResponse__Output>
   RevokeAllSessions: MethodDefinition<_accounts_v1_RevokeAllSessionsRequest, _google_protobuf_Empty, _accounts_v1_RevokeAllSessionsRequest__Output, _google_protobuf_Empty__Output>
+  RevokeRole: MethodDefinition<_accounts_v1_RevokeRoleRequest, _accounts_v1_Account, _accounts_v1_RevokeRoleRequest__Output, _accounts_v1_Account__Output>
   RevokeSession: MethodDefinition<_accounts_v1_RevokeSessionRequest, _google_protobuf_Empty, _accounts_v1_RevokeSessionRequest__Output, _google_protobuf_Empty__Output>
   UpdateAccount: MethodDefinition<_accounts_v1_UpdateAccountRequest, _accounts_v1_Account, _accounts_v1_UpdateAccountRequest__Output, _accounts_v1_Account__Output>
 }

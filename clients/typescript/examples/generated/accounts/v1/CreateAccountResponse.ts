@@ -14,6 +14,7 @@ export interface CreateAccountResponse {
   'createTime'?: (_google_protobuf_Timestamp | null);
   'updateTime'?: (_google_protobuf_Timestamp | null);
   'etag'?: (string);
+  'roles'?: (string)[];
 }
 
 /**
@@ -27,4 +28,5 @@ export interface CreateAccountResponse__Output {
   'createTime'?: (_google_protobuf_Timestamp__Output);
   'updateTime'?: (_google_protobuf_Timestamp__Output);
   'etag'?: (string);
+  'roles'?: (string)[];
 }

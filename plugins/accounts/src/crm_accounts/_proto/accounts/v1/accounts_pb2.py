@@ -27,7 +27,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63\x63ounts/v1/accounts.proto\x12\x0b\x61\x63\x63ounts.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x02\n\x07\x41\x63\x63ount\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\"8\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\x0c\n\x08\x44ISABLED\x10\x02\"Y\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xdb\x01\n\x15\x43reateAccountResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\"\x1f\n\x11GetAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"^\n\x13ListAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\"W\n\x14ListAccountsResponse\x12&\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x14.accounts.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"n\n\x14UpdateAccountRequest\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.accounts.v1.Account\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\"\n\x14\x44\x65leteAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15\x44isableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\"\n\x14\x45nableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"S\n\x15\x43hangePasswordRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\xbf\x01\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_used_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x13\x41uthenticateRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"{\n\x14\x41uthenticateResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.accounts.v1.Account\x12\x15\n\rsession_token\x18\x02 \x01(\t\x12%\n\x07session\x18\x03 \x01(\x0b\x32\x14.accounts.v1.Session\"*\n\x14RevokeSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\")\n\x13ListSessionsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\">\n\x14ListSessionsResponse\x12&\n\x08sessions\x18\x01 \x03(\x0b\x32\x14.accounts.v1.Session\".\n\x18RevokeAllSessionsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t2\xc6\x07\n\x0f\x41\x63\x63ountsService\x12V\n\rCreateAccount\x12!.accounts.v1.CreateAccountRequest\x1a\".accounts.v1.CreateAccountResponse\x12\x42\n\nGetAccount\x12\x1e.accounts.v1.GetAccountRequest\x1a\x14.accounts.v1.Account\x12S\n\x0cListAccounts\x12 .accounts.v1.ListAccountsRequest\x1a!.accounts.v1.ListAccountsResponse\x12H\n\rUpdateAccount\x12!.accounts.v1.UpdateAccountRequest\x1a\x14.accounts.v1.Account\x12J\n\rDeleteAccount\x12!.accounts.v1.DeleteAccountRequest\x1a\x16.google.protobuf.Empty\x12J\n\x0e\x44isableAccount\x12\".accounts.v1.DisableAccountRequest\x1a\x14.accounts.v1.Account\x12H\n\rEnableAccount\x12!.accounts.v1.EnableAccountRequest\x1a\x14.accounts.v1.Account\x12L\n\x0e\x43hangePassword\x12\".accounts.v1.ChangePasswordRequest\x1a\x16.google.protobuf.Empty\x12S\n\x0c\x41uthenticate\x12 .accounts.v1.AuthenticateRequest\x1a!.accounts.v1.AuthenticateResponse\x12J\n\rRevokeSession\x12!.accounts.v1.RevokeSessionRequest\x1a\x16.google.protobuf.Empty\x12S\n\x0cListSessions\x12 .accounts.v1.ListSessionsRequest\x1a!.accounts.v1.ListSessionsResponse\x12R\n\x11RevokeAllSessions\x12%.accounts.v1.RevokeAllSessionsRequest\x1a\x16.google.protobuf.Emptyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x63\x63ounts/v1/accounts.proto\x12\x0b\x61\x63\x63ounts.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x02\n\x07\x41\x63\x63ount\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\x12\r\n\x05roles\x18\x08 \x03(\t\"8\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\x0c\n\x08\x44ISABLED\x10\x02\"Y\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xea\x01\n\x15\x43reateAccountResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12)\n\x05state\x18\x04 \x01(\x0e\x32\x1a.accounts.v1.Account.State\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x07 \x01(\t\x12\r\n\x05roles\x18\x08 \x03(\t\"\x1f\n\x11GetAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"^\n\x13ListAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\"W\n\x14ListAccountsResponse\x12&\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x14.accounts.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"n\n\x14UpdateAccountRequest\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.accounts.v1.Account\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\"\n\x14\x44\x65leteAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15\x44isableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\"\n\x14\x45nableAccountRequest\x12\n\n\x02id\x18\x01 \x01(\t\"S\n\x15\x43hangePasswordRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\xbf\x01\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_used_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x13\x41uthenticateRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"{\n\x14\x41uthenticateResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.accounts.v1.Account\x12\x15\n\rsession_token\x18\x02 \x01(\t\x12%\n\x07session\x18\x03 \x01(\x0b\x32\x14.accounts.v1.Session\"*\n\x14RevokeSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\")\n\x13ListSessionsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\">\n\x14ListSessionsResponse\x12&\n\x08sessions\x18\x01 \x03(\x0b\x32\x14.accounts.v1.Session\".\n\x18RevokeAllSessionsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"4\n\x10GrantRoleRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\"5\n\x11RevokeRoleRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t2\xcc\x08\n\x0f\x41\x63\x63ountsService\x12V\n\rCreateAccount\x12!.accounts.v1.CreateAccountRequest\x1a\".accounts.v1.CreateAccountResponse\x12\x42\n\nGetAccount\x12\x1e.accounts.v1.GetAccountRequest\x1a\x14.accounts.v1.Account\x12S\n\x0cListAccounts\x12 .accounts.v1.ListAccountsRequest\x1a!.accounts.v1.ListAccountsResponse\x12H\n\rUpdateAccount\x12!.accounts.v1.UpdateAccountRequest\x1a\x14.accounts.v1.Account\x12J\n\rDeleteAccount\x12!.accounts.v1.DeleteAccountRequest\x1a\x16.google.protobuf.Empty\x12J\n\x0e\x44isableAccount\x12\".accounts.v1.DisableAccountRequest\x1a\x14.accounts.v1.Account\x12H\n\rEnableAccount\x12!.accounts.v1.EnableAccountRequest\x1a\x14.accounts.v1.Account\x12L\n\x0e\x43hangePassword\x12\".accounts.v1.ChangePasswordRequest\x1a\x16.google.protobuf.Empty\x12S\n\x0c\x41uthenticate\x12 .accounts.v1.AuthenticateRequest\x1a!.accounts.v1.AuthenticateResponse\x12J\n\rRevokeSession\x12!.accounts.v1.RevokeSessionRequest\x1a\x16.google.protobuf.Empty\x12S\n\x0cListSessions\x12 .accounts.v1.ListSessionsRequest\x1a!.accounts.v1.ListSessionsResponse\x12R\n\x11RevokeAllSessions\x12%.accounts.v1.RevokeAllSessionsRequest\x1a\x16.google.protobuf.Empty\x12@\n\tGrantRole\x12\x1d.accounts.v1.GrantRoleRequest\x1a\x14.accounts.v1.Account\x12\x42\n\nRevokeRole\x12\x1e.accounts.v1.RevokeRoleRequest\x1a\x14.accounts.v1.Accountb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,43 +35,47 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'accounts.v1.accounts_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ACCOUNT']._serialized_start=140
-  _globals['_ACCOUNT']._serialized_end=403
-  _globals['_ACCOUNT_STATE']._serialized_start=347
-  _globals['_ACCOUNT_STATE']._serialized_end=403
-  _globals['_CREATEACCOUNTREQUEST']._serialized_start=405
-  _globals['_CREATEACCOUNTREQUEST']._serialized_end=494
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=497
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=716
-  _globals['_GETACCOUNTREQUEST']._serialized_start=718
-  _globals['_GETACCOUNTREQUEST']._serialized_end=749
-  _globals['_LISTACCOUNTSREQUEST']._serialized_start=751
-  _globals['_LISTACCOUNTSREQUEST']._serialized_end=845
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=847
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=934
-  _globals['_UPDATEACCOUNTREQUEST']._serialized_start=936
-  _globals['_UPDATEACCOUNTREQUEST']._serialized_end=1046
-  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1048
-  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1082
-  _globals['_DISABLEACCOUNTREQUEST']._serialized_start=1084
-  _globals['_DISABLEACCOUNTREQUEST']._serialized_end=1119
-  _globals['_ENABLEACCOUNTREQUEST']._serialized_start=1121
-  _globals['_ENABLEACCOUNTREQUEST']._serialized_end=1155
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1157
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1240
-  _globals['_SESSION']._serialized_start=1243
-  _globals['_SESSION']._serialized_end=1434
-  _globals['_AUTHENTICATEREQUEST']._serialized_start=1436
-  _globals['_AUTHENTICATEREQUEST']._serialized_end=1490
-  _globals['_AUTHENTICATERESPONSE']._serialized_start=1492
-  _globals['_AUTHENTICATERESPONSE']._serialized_end=1615
-  _globals['_REVOKESESSIONREQUEST']._serialized_start=1617
-  _globals['_REVOKESESSIONREQUEST']._serialized_end=1659
-  _globals['_LISTSESSIONSREQUEST']._serialized_start=1661
-  _globals['_LISTSESSIONSREQUEST']._serialized_end=1702
-  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1704
-  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1766
-  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_start=1768
-  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_end=1814
-  _globals['_ACCOUNTSSERVICE']._serialized_start=1817
-  _globals['_ACCOUNTSSERVICE']._serialized_end=2783
+  _globals['_ACCOUNT']._serialized_end=418
+  _globals['_ACCOUNT_STATE']._serialized_start=362
+  _globals['_ACCOUNT_STATE']._serialized_end=418
+  _globals['_CREATEACCOUNTREQUEST']._serialized_start=420
+  _globals['_CREATEACCOUNTREQUEST']._serialized_end=509
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=512
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=746
+  _globals['_GETACCOUNTREQUEST']._serialized_start=748
+  _globals['_GETACCOUNTREQUEST']._serialized_end=779
+  _globals['_LISTACCOUNTSREQUEST']._serialized_start=781
+  _globals['_LISTACCOUNTSREQUEST']._serialized_end=875
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=877
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=964
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_start=966
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_end=1076
+  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1078
+  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1112
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_start=1114
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_end=1149
+  _globals['_ENABLEACCOUNTREQUEST']._serialized_start=1151
+  _globals['_ENABLEACCOUNTREQUEST']._serialized_end=1185
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1187
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1270
+  _globals['_SESSION']._serialized_start=1273
+  _globals['_SESSION']._serialized_end=1464
+  _globals['_AUTHENTICATEREQUEST']._serialized_start=1466
+  _globals['_AUTHENTICATEREQUEST']._serialized_end=1520
+  _globals['_AUTHENTICATERESPONSE']._serialized_start=1522
+  _globals['_AUTHENTICATERESPONSE']._serialized_end=1645
+  _globals['_REVOKESESSIONREQUEST']._serialized_start=1647
+  _globals['_REVOKESESSIONREQUEST']._serialized_end=1689
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=1691
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=1732
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1734
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1796
+  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_start=1798
+  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_end=1844
+  _globals['_GRANTROLEREQUEST']._serialized_start=1846
+  _globals['_GRANTROLEREQUEST']._serialized_end=1898
+  _globals['_REVOKEROLEREQUEST']._serialized_start=1900
+  _globals['_REVOKEROLEREQUEST']._serialized_end=1953
+  _globals['_ACCOUNTSSERVICE']._serialized_start=1956
+  _globals['_ACCOUNTSSERVICE']._serialized_end=3056
 # @@protoc_insertion_point(module_scope)

@@ -100,6 +100,16 @@ class AccountsServiceStub:
                 request_serializer=accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.GrantRole = channel.unary_unary(
+                '/accounts.v1.AccountsService/GrantRole',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.GrantRoleRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
+        self.RevokeRole = channel.unary_unary(
+                '/accounts.v1.AccountsService/RevokeRole',
+                request_serializer=accounts_dot_v1_dot_accounts__pb2.RevokeRoleRequest.SerializeToString,
+                response_deserializer=accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+                _registered_method=True)
 
 
 class AccountsServiceServicer:
@@ -198,6 +208,22 @@ class AccountsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GrantRole(self, request, context):
+        """Admin only: give the account a role, one that a loaded plugin registered
+        (crm.host.v1.HostService/ListRoles lists them). The account's next call,
+        with any of its sessions, carries the role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeRole(self, request, context):
+        """Admin only: take a role away from the account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -260,6 +286,16 @@ def add_AccountsServiceServicer_to_server(servicer, server):
                     servicer.RevokeAllSessions,
                     request_deserializer=accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'GrantRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantRole,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.GrantRoleRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
+            ),
+            'RevokeRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeRole,
+                    request_deserializer=accounts_dot_v1_dot_accounts__pb2.RevokeRoleRequest.FromString,
+                    response_serializer=accounts_dot_v1_dot_accounts__pb2.Account.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -591,6 +627,60 @@ class AccountsService:
             '/accounts.v1.AccountsService/RevokeAllSessions',
             accounts_dot_v1_dot_accounts__pb2.RevokeAllSessionsRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/GrantRole',
+            accounts_dot_v1_dot_accounts__pb2.GrantRoleRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/accounts.v1.AccountsService/RevokeRole',
+            accounts_dot_v1_dot_accounts__pb2.RevokeRoleRequest.SerializeToString,
+            accounts_dot_v1_dot_accounts__pb2.Account.FromString,
             options,
             channel_credentials,
             insecure,
