@@ -1,0 +1,1 @@
+"""Companies, people and their affiliations, on the resource kit."""
