@@ -38,14 +38,30 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=kit.NAMING_CONVENTION)
 
 
+class Versioned:
+    """The columns the kit writes on every resource."""
+
+    version: Mapped[int] = mapped_column(Integer)
+    create_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
+    update_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
+
+
+class SoftDeleted(Versioned):
+    """The kit's columns of a soft-deleted resource; ``seq`` keys its search index."""
+
+    seq: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    delete_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
+    expire_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
+
+
 def _trigram_index(name: str, column: str) -> Index:
     """A GIN trigram index on ``column``, on PostgreSQL only (SQLite uses FTS5)."""
-    return Index(
-        name, column, postgresql_using="gin", postgresql_ops={column: TRIGRAM_OPS}
-    ).ddl_if(dialect="postgresql")
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: TRIGRAM_OPS}).ddl_if(
+        dialect="postgresql"
+    )
 
 
-class CompanyRow(Base):
+class CompanyRow(SoftDeleted, Base):
     __tablename__ = "contacts_companies"
     __table_args__ = (
         UniqueConstraint("id", name="uq_contacts_companies_id"),
@@ -66,7 +82,6 @@ class CompanyRow(Base):
         _trigram_index("ix_contacts_companies_name_folded_trgm", "name_folded"),
     )
 
-    seq: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     id: Mapped[str] = mapped_column(String(36))
     display_name: Mapped[str] = mapped_column(String(200))
     name_folded: Mapped[str] = mapped_column(Text)
@@ -79,14 +94,9 @@ class CompanyRow(Base):
     address: Mapped[Any] = mapped_column(JSON, nullable=True)
     owner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     labels: Mapped[Any] = mapped_column(JSON, nullable=True)
-    version: Mapped[int] = mapped_column(Integer)
-    create_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
-    update_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
-    delete_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
-    expire_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
 
 
-class PersonRow(Base):
+class PersonRow(SoftDeleted, Base):
     __tablename__ = "contacts_people"
     __table_args__ = (
         UniqueConstraint("id", name="uq_contacts_people_id"),
@@ -113,7 +123,6 @@ class PersonRow(Base):
         _trigram_index("ix_contacts_people_search_text_trgm", "search_text"),
     )
 
-    seq: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     id: Mapped[str] = mapped_column(String(36))
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
@@ -134,14 +143,9 @@ class PersonRow(Base):
     owner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     do_not_contact: Mapped[bool] = mapped_column(Boolean)
     labels: Mapped[Any] = mapped_column(JSON, nullable=True)
-    version: Mapped[int] = mapped_column(Integer)
-    create_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
-    update_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
-    delete_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
-    expire_time: Mapped[Any] = mapped_column(kit.UTCDateTime, nullable=True)
 
 
-class AffiliationRow(Base):
+class AffiliationRow(Versioned, Base):
     __tablename__ = "contacts_affiliations"
     __table_args__ = (
         Index("ix_contacts_affiliations_create_time_id", "create_time", "id"),
@@ -157,6 +161,3 @@ class AffiliationRow(Base):
     primary: Mapped[bool] = mapped_column(Boolean)
     start_date: Mapped[Any] = mapped_column(JSON, nullable=True)
     end_date: Mapped[Any] = mapped_column(JSON, nullable=True)
-    version: Mapped[int] = mapped_column(Integer)
-    create_time: Mapped[Any] = mapped_column(kit.UTCDateTime)
-    update_time: Mapped[Any] = mapped_column(kit.UTCDateTime)

@@ -66,8 +66,9 @@ def _email_filter(operator: str, value: Any) -> ColumnElement[bool]:
     key = kit.fold(value)
     column = PersonRow.email_keys
     if operator == ":":
-        return column.contains(key, autoescape=True)
-    whole = column.contains(f"\n{key}\n", autoescape=True)
+        part: ColumnElement[bool] = column.contains(key, autoescape=True)
+        return part
+    whole: ColumnElement[bool] = column.contains(f"\n{key}\n", autoescape=True)
     return whole if operator == "=" else not_(whole)
 
 

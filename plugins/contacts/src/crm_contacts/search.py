@@ -28,7 +28,8 @@ COMPANIES_FTS = table("contacts_companies_fts", column("rowid"), column("name_fo
 
 def _contains(text_column: Any, key: str) -> ColumnElement[bool]:
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return text_column.like(f"%{escaped}%", escape="\\")
+    condition: ColumnElement[bool] = text_column.like(f"%{escaped}%", escape="\\")
+    return condition
 
 
 def _fts_phrase(key: str) -> str:
@@ -40,7 +41,10 @@ def _matching(
     dialect: str, key: str, seq: Any, text_column: Any, fts: Any, fts_column: str
 ) -> ColumnElement[bool]:
     if dialect == "sqlite" and len(key) >= _TRIGRAM:
-        return seq.in_(select(fts.c.rowid).where(fts.c[fts_column].match(_fts_phrase(key))))
+        indexed: ColumnElement[bool] = seq.in_(
+            select(fts.c.rowid).where(fts.c[fts_column].match(_fts_phrase(key)))
+        )
+        return indexed
     return _contains(text_column, key)
 
 

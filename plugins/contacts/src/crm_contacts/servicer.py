@@ -43,7 +43,12 @@ class ContactsServicer(contacts_pb2_grpc.ContactsServiceServicer):  # type: igno
 
     async def MergeCompanies(self, request: Any, context: Any) -> Message:
         return await _merge(
-            self.kit, self.kit.resource(COMPANY), "MergeCompanies", request, context, merging.companies
+            self.kit,
+            self.kit.resource(COMPANY),
+            "MergeCompanies",
+            request,
+            context,
+            merging.companies,
         )
 
     async def SearchPeople(self, request: Any, context: Any) -> Message:
@@ -70,7 +75,10 @@ class ContactsServicer(contacts_pb2_grpc.ContactsServiceServicer):  # type: igno
             where=search.people_matching(self.kit.database.dialect, query),
             query=f"SearchPeople\x00{kit.fold(query)}",
         )
-        return contacts_pb2.SearchPeopleResponse(people=found, next_page_token=token)
+        response: Any = contacts_pb2.SearchPeopleResponse(next_page_token=token)
+        response.people.extend(found)
+        answer: Message = response
+        return answer
 
 
 def _merge_ids(bound: kit.BoundResource, request: Any) -> tuple[str, list[str]]:

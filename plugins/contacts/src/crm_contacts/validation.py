@@ -105,9 +105,7 @@ def _domain(value: str, violations: Violations) -> str:
         ascii_form = ""
     if "." not in ascii_form:
         violations.append(
-            FieldViolation(
-                "domain", "is not a domain name such as example.com", "DOMAIN_INVALID"
-            )
+            FieldViolation("domain", "is not a domain name such as example.com", "DOMAIN_INVALID")
         )
         return text
     return ascii_form
@@ -171,9 +169,7 @@ def _address(company: Any, violations: Violations) -> None:
             )
         )
     address.country_code = code
-    if not any(
-        (address.street_lines, address.locality, address.region, address.postal_code, code)
-    ):
+    if not any((address.street_lines, address.locality, address.region, address.postal_code, code)):
         company.ClearField("address")
 
 
@@ -199,9 +195,7 @@ def company_normalizer(phone: Callable[[str, str, Violations], str]) -> Any:
         company.industry = company.industry.strip()
         if company.employee_count < 0:
             violations.append(
-                FieldViolation(
-                    "employee_count", "must not be negative", "EMPLOYEE_COUNT_INVALID"
-                )
+                FieldViolation("employee_count", "must not be negative", "EMPLOYEE_COUNT_INVALID")
             )
         company.phone = phone(company.phone, "phone", violations)
         _address(company, violations)
@@ -294,9 +288,7 @@ def derive_person(message: Message) -> dict[str, Any]:
         "given_name_folded": kit.fold(person.given_name),
         "family_name_folded": kit.fold(person.family_name),
         "primary_email": primary,
-        "email_keys": "".join(f"\n{address}" for address in addresses) + "\n"
-        if addresses
-        else "",
+        "email_keys": "".join(f"\n{address}" for address in addresses) + "\n" if addresses else "",
         "search_text": "\n".join([display, *addresses]),
     }
 

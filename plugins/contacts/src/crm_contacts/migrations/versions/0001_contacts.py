@@ -10,6 +10,8 @@ PostgreSQL, trigram GIN indexes, which need the pg_trgm extension (created
 here if missing: trusted since PostgreSQL 13, so the database owner may).
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,8 +29,8 @@ SEARCHED = (
 )
 
 
-def _times(soft: bool) -> list[sa.Column]:
-    columns = [
+def _times(soft: bool) -> list[sa.Column[Any]]:
+    columns: list[sa.Column[Any]] = [
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("create_time", sa.DateTime(), nullable=False),
         sa.Column("update_time", sa.DateTime(), nullable=False),
@@ -41,20 +43,36 @@ def _times(soft: bool) -> list[sa.Column]:
     return columns
 
 
+def _indexes(table: str, columns: dict[str, list[str]], live_unique: str = "") -> None:
+    """``ix_<table>_<name>`` on each list of columns; ``uq_<table>_<column>_live`` if asked."""
+    for name, indexed in columns.items():
+        op.create_index(f"ix_{table}_{name}", table, indexed)
+    if live_unique:
+        op.create_index(
+            f"uq_{table}_{live_unique}_live",
+            table,
+            [live_unique],
+            unique=True,
+            sqlite_where=LIVE,
+            postgresql_where=LIVE,
+        )
+
+
 def _sqlite_search() -> None:
+    # Every name in these statements is one of SEARCHED's constants.
     for source, fts, column in SEARCHED:
         op.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, tokenize='trigram')")
         op.execute(
-            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {source} BEGIN "
+            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {source} BEGIN "  # noqa: S608
             f"INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column}); END"
         )
         op.execute(
-            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {source} BEGIN "
+            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {source} BEGIN "  # noqa: S608
             f"DELETE FROM {fts} WHERE rowid = old.seq; "
             f"INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column}); END"
         )
         op.execute(
-            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {source} BEGIN "
+            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {source} BEGIN "  # noqa: S608
             f"DELETE FROM {fts} WHERE rowid = old.seq; END"
         )
 
@@ -103,22 +121,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name="pk_contacts_companies"),
         sa.UniqueConstraint("id", name="uq_contacts_companies_id"),
     )
-    for name, columns in (
-        ("name_folded_id", ["name_folded", "id"]),
-        ("employee_count_id", ["employee_count", "id"]),
-        ("create_time_id", ["create_time", "id"]),
-        ("update_time_id", ["update_time", "id"]),
-        ("owner_id", ["owner_id"]),
-        ("expire_time", ["expire_time"]),
-    ):
-        op.create_index(f"ix_contacts_companies_{name}", "contacts_companies", columns)
-    op.create_index(
-        "uq_contacts_companies_domain_live",
+    _indexes(
         "contacts_companies",
-        ["domain"],
-        unique=True,
-        sqlite_where=LIVE,
-        postgresql_where=LIVE,
+        {
+            "name_folded_id": ["name_folded", "id"],
+            "employee_count_id": ["employee_count", "id"],
+            "create_time_id": ["create_time", "id"],
+            "update_time_id": ["update_time", "id"],
+            "owner_id": ["owner_id"],
+            "expire_time": ["expire_time"],
+        },
+        live_unique="domain",
     )
 
     op.create_table(
@@ -145,23 +158,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name="pk_contacts_people"),
         sa.UniqueConstraint("id", name="uq_contacts_people_id"),
     )
-    for name, columns in (
-        ("name_folded_id", ["name_folded", "id"]),
-        ("family_name_folded_create_time_id", ["family_name_folded", "create_time", "id"]),
-        ("create_time_id", ["create_time", "id"]),
-        ("update_time_id", ["update_time", "id"]),
-        ("primary_company_id", ["primary_company_id"]),
-        ("owner_id", ["owner_id"]),
-        ("expire_time", ["expire_time"]),
-    ):
-        op.create_index(f"ix_contacts_people_{name}", "contacts_people", columns)
-    op.create_index(
-        "uq_contacts_people_primary_email_live",
+    _indexes(
         "contacts_people",
-        ["primary_email"],
-        unique=True,
-        sqlite_where=LIVE,
-        postgresql_where=LIVE,
+        {
+            "name_folded_id": ["name_folded", "id"],
+            "family_name_folded_create_time_id": ["family_name_folded", "create_time", "id"],
+            "create_time_id": ["create_time", "id"],
+            "update_time_id": ["update_time", "id"],
+            "primary_company_id": ["primary_company_id"],
+            "owner_id": ["owner_id"],
+            "expire_time": ["expire_time"],
+        },
+        live_unique="primary_email",
     )
 
     op.create_table(
@@ -176,13 +184,15 @@ def upgrade() -> None:
         *_times(soft=False),
         sa.PrimaryKeyConstraint("id", name="pk_contacts_affiliations"),
     )
-    for name, columns in (
-        ("create_time_id", ["create_time", "id"]),
-        ("update_time_id", ["update_time", "id"]),
-        ("person_id", ["person_id"]),
-        ("company_id", ["company_id"]),
-    ):
-        op.create_index(f"ix_contacts_affiliations_{name}", "contacts_affiliations", columns)
+    _indexes(
+        "contacts_affiliations",
+        {
+            "create_time_id": ["create_time", "id"],
+            "update_time_id": ["update_time", "id"],
+            "person_id": ["person_id"],
+            "company_id": ["company_id"],
+        },
+    )
 
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_search()
