@@ -18,10 +18,11 @@ import grpc.aio
 import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
+from crm_host.errors import ServiceError
 from crm_host.kit import BoundResource, Field
 from crm_host.testing import TestHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import widgets_pb2, widgets_pb2_grpc
-from testplugins.widgets import ADMIN_ROLE, WIDGET, WidgetsPlugin
+from testplugins.widgets import ADMIN_ROLE, WIDGET, WidgetRow, WidgetsPlugin
 
 Widget = widgets_pb2.Widget
 DOMAIN = "crmtest.v1.WidgetService"
@@ -346,3 +347,54 @@ async def test_a_sortable_timestamp_field_pages(widgets_host: TestHost, ada: Cli
         if not token:
             break
     assert names == ["day 2", "day 1", "day 0"]
+
+
+async def test_a_custom_list_narrows_with_its_own_condition_bound_into_tokens(
+    widgets_host: TestHost, ada: Client
+) -> None:
+    """``list(where=..., query=...)``: what a search method pages with."""
+    bound = widgets_host.host.kit.resource("crmtest.widget")
+    for size in (1, 7, 8, 9):
+        await ada.create(display_name=f"size {size}", size=size)
+    big = WidgetRow.size > 5
+    page, token = await bound.list(
+        page_size=2, page_token="", filter="", order_by="size", where=big, query="big"
+    )
+    assert [w.size for w in page] == [7, 8]  # type: ignore[attr-defined]
+    page, last = await bound.list(
+        page_size=2, page_token=token, filter="", order_by="size", where=big, query="big"
+    )
+    assert ([w.size for w in page], last) == ([9], "")  # type: ignore[attr-defined]
+    for query in ("", "small"):
+        with pytest.raises(ServiceError) as failure:
+            await bound.list(
+                page_size=2, page_token=token, filter="", order_by="size", where=big, query=query
+            )
+        assert [v.reason for v in failure.value.field_violations] == ["PAGE_TOKEN_MISMATCH"]
+
+
+async def test_once_answers_a_retried_request_id_without_running_again(
+    widgets_host: TestHost,
+) -> None:
+    """``once``: the request_id idempotency of Create, for custom methods."""
+    bound = widgets_host.host.kit.resource("crmtest.widget")
+    runs: list[int] = []
+
+    def work(session: Any) -> Widget:
+        runs.append(1)
+        return Widget(display_name=f"run {len(runs)}")
+
+    request = widgets_pb2.DeleteWidgetRequest(id="anything")
+    request_id = "4a1a7e4e-5d0c-4d43-9a55-0c3f0f7d2b61"
+    first = await bound.once("Touch", request_id, request, work)
+    assert await bound.once("Touch", request_id.upper(), request, work) == first
+    assert (first.display_name, len(runs)) == ("run 1", 1)  # type: ignore[attr-defined]
+    # The id is per method: another method's request with it is another request.
+    await bound.once("Poke", request_id, request, work)
+    assert len(runs) == 2
+    with pytest.raises(ServiceError) as failure:
+        await bound.once("Touch", request_id, widgets_pb2.DeleteWidgetRequest(id="other"), work)
+    assert [v.reason for v in failure.value.field_violations] == ["REQUEST_ID_REUSED"]
+    await bound.once("Touch", "", request, work)
+    await bound.once("Touch", "", request, work)
+    assert len(runs) == 4
