@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 
 from crm_contacts._proto.contacts.v1 import contacts_pb2 as pb
-from crm_host.testing import TestHost, check_schema
 
 from .contacts_client import Contacts, refused
 
@@ -74,11 +73,3 @@ async def test_search_pages_are_bound_to_the_query(ada: Contacts) -> None:
         )
     error = await refused(ada.call("SearchPeople", pb.SearchPeopleRequest(query="x" * 801)))
     assert error.violations == [("query", "FIELD_TOO_LARGE")]
-
-
-async def test_the_migrated_schema_matches_the_models(
-    contacts_host: TestHost, crm_database_url: str
-) -> None:
-    schema = check_schema("contacts", crm_database_url)
-    assert schema.current == schema.head
-    assert schema.differences == []

@@ -79,19 +79,21 @@ def _sqlite_search() -> None:
 
 def _postgresql_search() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    # The operator class lives in the extension's schema, which need not be on
-    # the search path of every connection.
-    schema = (
-        op.get_bind()
-        .execute(
-            sa.text(
-                "SELECT n.nspname FROM pg_extension e "
-                "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+    operator_class = "gin_trgm_ops"
+    if not op.get_context().as_sql:
+        # The operator class lives in the extension's schema, which need not be
+        # on the search path. (Offline SQL cannot ask: it names it unqualified.)
+        schema = (
+            op.get_bind()
+            .execute(
+                sa.text(
+                    "SELECT n.nspname FROM pg_extension e "
+                    "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+                )
             )
+            .scalar_one()
         )
-        .scalar_one()
-    )
-    operator_class = f'"{schema}".gin_trgm_ops'
+        operator_class = f'"{schema}".{operator_class}'
     for source, _fts, column in SEARCHED:
         op.create_index(
             f"ix_{source}_{column}_trgm",
