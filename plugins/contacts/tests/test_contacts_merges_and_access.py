@@ -166,6 +166,15 @@ async def test_owner_manager_and_admin_may_write_others_only_read_and_create(
     )
     assert merged.owner_id == ada.account_id
 
+    # Anonymous callers may do nothing at all.
+    for method, request in [
+        ("GetCompany", pb.GetCompanyRequest(id=company.id)),
+        ("CreatePerson", pb.CreatePersonRequest(person=pb.Person(given_name="X"))),
+        ("SearchPeople", pb.SearchPeopleRequest(query="ada")),
+    ]:
+        error = await refused(getattr(ada.stub, method)(request, timeout=30))
+        assert error.code == grpc.StatusCode.UNAUTHENTICATED, method
+
 
 async def test_undelete_after_purge_is_not_found(contacts_host: TestHost, ada: Contacts) -> None:
     company = await ada.company(display_name="Ephemeral")
