@@ -97,12 +97,26 @@ class PluginSchema:
         """What autogenerate would change to make the database match the models."""
         own_tables = set(self.metadata.tables)
 
+        dialect = connection.dialect.name
+
         def include_name(name: str | None, kind: str, _parent: Any) -> bool:
             return kind != "table" or name in own_tables
 
+        def include_object(
+            item: Any, _name: str | None, _kind: str, _reflected: bool, _other: Any
+        ) -> bool:
+            # An index or constraint made on one engine only (``.ddl_if(dialect=...)``)
+            # is missing on the others by design.
+            condition = getattr(item, "_ddl_if", None)
+            return condition is None or condition.dialect in (None, dialect)
+
         context = MigrationContext.configure(
             connection,
-            opts={"include_name": include_name, "compare_type": True},
+            opts={
+                "include_name": include_name,
+                "include_object": include_object,
+                "compare_type": True,
+            },
         )
         return list(compare_metadata(context, self.metadata))
 

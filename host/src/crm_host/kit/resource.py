@@ -357,8 +357,16 @@ class BoundResource:
         filter: str,
         order_by: str,
         show_deleted: bool = False,
+        where: Any = None,
+        query: str = "",
     ) -> tuple[list[Message], str]:
-        """One page of resources and the next page's token ("" on the last page)."""
+        """One page of resources and the next page's token ("" on the last page).
+
+        ``where`` narrows the resources further (a custom method's own
+        condition, a search, say), and ``query`` is what identifies it: page
+        tokens are bound to it as to the filter, so give every distinct
+        ``where`` a distinct ``query``.
+        """
         violations: list[FieldViolation] = []
 
         def attempt(step: Callable[[], Any]) -> Any:
@@ -378,12 +386,20 @@ class BoundResource:
         )
         parsed = attempt(lambda: parse_filter(filter, self.filters))
         position = None
-        query = ""
+        bound_to = ""
         if ordering is not None and parsed is not None:
-            query = paging.fingerprint(parsed.canonical, ordering.normalized(), str(show_deleted))
+            bound_to = paging.fingerprint(
+                # Without a query, tokens stay what they were before queries existed.
+                parsed.canonical,
+                ordering.normalized(),
+                str(show_deleted),
+                *((query,) if query else ()),
+            )
             if page_token:
                 tokens = await self.kit.page_tokens(self.declaration.name)
-                position = attempt(lambda: tokens.open(page_token, query, len(ordering.terms) + 1))
+                position = attempt(
+                    lambda: tokens.open(page_token, bound_to, len(ordering.terms) + 1)
+                )
         if violations:
             raise self.invalid(violations)
         statement = select(
@@ -392,6 +408,8 @@ class BoundResource:
         )
         if parsed.clause is not None:
             statement = statement.where(parsed.clause)
+        if where is not None:
+            statement = statement.where(where)
         if self.soft and not show_deleted:
             statement = statement.where(self.table.c.delete_time.is_(None))
         if position is not None:
@@ -414,8 +432,54 @@ class BoundResource:
         if len(rows) > size:
             last = page[-1]
             tokens = await self.kit.page_tokens(self.declaration.name)
-            token = tokens.seal(query, ordering.sort_key(last, last.id))
+            token = tokens.seal(bound_to, ordering.sort_key(last, last.id))
         return [self.to_message(row) for row in page], token
+
+    async def once(
+        self,
+        method: str,
+        request_id: str,
+        request: Message,
+        work: Callable[[Session], Message],
+        response: type[Message] | None = None,
+    ) -> Message:
+        """``work``'s answer, run in a transaction at most once per ``request_id`` (AIP-155).
+
+        Without a request id, runs ``work``. With one, the answer is stored
+        in ``work``'s transaction under ``<resource>/<method>`` with a digest
+        of ``request``: a retry gets the stored answer (a ``response``
+        message, the resource's by default), and the same id with another
+        request is INVALID_ARGUMENT ``REQUEST_ID_REUSED``. An IntegrityError
+        that is not a concurrent retry's propagates.
+        """
+        if not request_id:
+            return await self.kit.database.transaction(work)
+        scope = f"{self.declaration.name}/{method}"
+        key = idempotency.request_key(self, request_id)
+        fingerprint = idempotency.digest(request)
+        answer_type = response or self.declaration.message
+
+        async def earlier() -> Message | None:
+            found = await self.kit.answers.earlier(scope, key, fingerprint, self)
+            return None if found is None else idempotency.parsed(answer_type, found)
+
+        answered = await earlier()
+        if answered is not None:
+            return answered
+
+        def recorded(session: Session) -> Message:
+            answer = work(session)
+            self.kit.answers.record(session, scope, key, fingerprint, answer)
+            return answer
+
+        try:
+            return await self.kit.database.transaction(recorded)
+        except IntegrityError:
+            # A concurrent retry recorded its answer first: that is this one's too.
+            answered = await earlier()
+            if answered is not None:
+                return answered
+            raise
 
     async def create(
         self,
@@ -425,14 +489,6 @@ class BoundResource:
         request: Message | None = None,
     ) -> Message:
         """Create the resource ``message`` describes; with ``request_id``, at most once."""
-        scope = f"{self.declaration.name}/Create"
-        key = fingerprint = ""
-        if request_id:
-            key = idempotency.request_key(self, request_id)
-            fingerprint = idempotency.digest(request if request is not None else message)
-            earlier = await self.kit.answers.earlier(scope, key, fingerprint, self)
-            if earlier is not None:
-                return idempotency.parsed(self.declaration.message, earlier)
         message_type: Any = self.declaration.message
         new = message_type()
         new.CopyFrom(message)
@@ -455,18 +511,13 @@ class BoundResource:
                 "update_time": now,
             }
             session.execute(insert(self.table).values(row))
-            created = self.to_message(_Row(row))
-            if request_id:
-                self.kit.answers.record(session, scope, key, fingerprint, created)
-            return created
+            return self.to_message(_Row(row))
 
         try:
-            return await self.kit.database.transaction(work)
+            return await self.once(
+                "Create", request_id, request if request is not None else message, work
+            )
         except IntegrityError:
-            if request_id:
-                earlier = await self.kit.answers.earlier(scope, key, fingerprint, self)
-                if earlier is not None:
-                    return idempotency.parsed(self.declaration.message, earlier)
             raise self._raced() from None
 
     def _raced(self) -> ServiceError:
