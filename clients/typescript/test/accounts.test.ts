@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { AccountState, CrmClient, RpcError } from '../src/index';
 import { createAdmin, startHost, type RunningHost } from './host';
+import { rejection, shutDown } from './rpc';
 
 const DOMAIN = 'accounts.v1.AccountsService';
 const ADMIN_EMAIL = 'admin@example.com';
@@ -14,18 +15,6 @@ const ALICE_PASSWORD = 'amber meadow kettle 7193';
 const ALICE_NEW_PASSWORD = 'violet canyon drum 4820';
 const BOB_PASSWORD = 'silver orchard piano 5561';
 
-/** Awaits a call that must fail, and returns its RpcError. */
-async function rejection(call: Promise<unknown>, code: grpc.status): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected RpcError, got ${String(error)}`);
-    assert.equal(error.codeName, grpc.status[code], `${error.codeName}: ${error.message}`);
-    assert.equal(error.code, code);
-    return error;
-  }
-  assert.fail(`expected ${grpc.status[code]}, the call succeeded`);
-}
 
 describe('AccountsService over the wire', () => {
   let host: RunningHost;
@@ -43,13 +32,7 @@ describe('AccountsService over the wire', () => {
     admin = anonymous.withToken(login.sessionToken);
   });
 
-  after(async () => {
-    anonymous?.close();
-    if (host) {
-      const code = await host.stop();
-      assert.equal(code, 0, `host exit code ${code}; stderr:\n${host.stderr()}`);
-    }
-  });
+  after(() => shutDown(anonymous, host));
 
   it('creates an account', async () => {
     const created = await anonymous.accounts.createAccount({ name: 'Alice Liddell', email: 'alice@example.com', password: ALICE_PASSWORD });

@@ -5,8 +5,9 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 
-import { CrmClient, RpcError, type Company, type Person } from '../src/index';
+import { CrmClient, type Company, type Person } from '../src/index';
 import { createAdmin, startHost, type RunningHost } from './host';
+import { rejection, shutDown } from './rpc';
 
 const DOMAIN = 'contacts.v1.ContactsService';
 const ADMIN_EMAIL = 'admin@example.com';
@@ -15,16 +16,6 @@ const ALICE_PASSWORD = 'amber meadow kettle 7193';
 const BOB_PASSWORD = 'silver orchard piano 5561';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function rejection(call: Promise<unknown>, code: grpc.status): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected RpcError, got ${String(error)}`);
-    assert.equal(error.codeName, grpc.status[code], `${error.codeName}: ${error.message}`);
-    return error;
-  }
-  assert.fail(`expected ${grpc.status[code]}, the call succeeded`);
-}
 
 function recent(date: Date | null): void {
   assert.ok(date instanceof Date, `not a Date: ${String(date)}`);
@@ -57,13 +48,7 @@ describe('ContactsService over the wire', () => {
     await bob.login({ email: 'bob@example.com', password: BOB_PASSWORD });
   });
 
-  after(async () => {
-    anonymous?.close();
-    if (host) {
-      const code = await host.stop();
-      assert.equal(code, 0, `host exit code ${code}; stderr:\n${host.stderr()}`);
-    }
-  });
+  after(() => shutDown(anonymous, host));
 
   it('creates a company owned by the caller: Dates, labels, an address and a normalised domain', async () => {
     books = await alice.contacts.createCompany({

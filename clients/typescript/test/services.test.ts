@@ -8,24 +8,15 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 
-import { CrmClient, LOAD_OPTIONS, RpcError, ServingStatus, ServiceClient, describeServices } from '../src/index';
+import { CrmClient, LOAD_OPTIONS, ServingStatus, ServiceClient, describeServices } from '../src/index';
 import { fromWire, toWire } from '../src/convert';
 import { DESCRIPTOR } from '../src/generated/descriptor';
 import { createAdmin, startHost, type RunningHost } from './host';
+import { rejection, shutDown } from './rpc';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'quiet harbor lantern 2026';
 
-async function rejection(call: Promise<unknown>, code: grpc.status): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected RpcError, got ${String(error)}`);
-    assert.equal(error.codeName, grpc.status[code], `${error.codeName}: ${error.message}`);
-    return error;
-  }
-  assert.fail(`expected ${grpc.status[code]}, the call succeeded`);
-}
 
 const lowerCamel = (name: string) => name[0]!.toLowerCase() + name.slice(1);
 
@@ -98,13 +89,7 @@ describe('CrmClient against the host', () => {
     crm = new CrmClient(host.address, { timeoutMs: 30_000 });
   });
 
-  after(async () => {
-    crm?.close();
-    if (host) {
-      const code = await host.stop();
-      assert.equal(code, 0, `host exit code ${code}; stderr:\n${host.stderr()}`);
-    }
-  });
+  after(() => shutDown(crm, host));
 
   it('checks health without a token: Check, List and the Watch stream', async () => {
     assert.equal((await crm.health.check()).status, 'SERVING');
