@@ -1,8 +1,8 @@
 // The package as a Node developer gets it: `npm pack` makes the tarball, a
 // scratch project in a temp dir installs it with `npm install <tarball>`
 // (its dependencies from the registry), then uses it against a running host:
-// an ES module with named imports, and `tsc --strict` over a TypeScript file
-// that uses the shipped types. The installed package has no .proto file and
+// an ES module with named imports, a CommonJS require, and `tsc --strict` over
+// a TypeScript file that uses the shipped types. The installed package has no .proto file and
 // cannot see this repository, so it runs on what it carries.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -144,6 +144,9 @@ describe('the npm package', () => {
     assert.ok(Math.abs(Date.parse(used.createTime) - Date.now()) < 600_000, used.createTime);
     assert.equal(used.tokenKept, true);
     assert.equal(used.listAccounts, 'PERMISSION_DENIED ROLE_REQUIRED');
+
+    const required = "const client = require('@crm-host/client'); console.log(typeof client.CrmClient, client.AccountState.ACTIVE)";
+    assert.equal(await succeed(process.execPath, ['-e', required], scratch), 'function ACTIVE\n');
 
     fs.writeFileSync(path.join(scratch, 'check.ts'), CHECK_TS);
     const tsc = path.join(PACKAGE_DIR, 'node_modules', 'typescript', 'bin', 'tsc');
