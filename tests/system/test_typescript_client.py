@@ -6,6 +6,9 @@ CRM_REQUIRE_NODE is set, as .ci/run does, so CI can never skip them.
 Every node test must pass: none skipped, none failed or cancelled, and as many
 passed as `it(...)` declarations in test/*.test.ts, so a test that quietly stops
 running (a skip, a file that no longer loads) fails this one.
+
+`npm ci`, and the node test that installs the packed tarball into a scratch
+project, take the dependencies from npm's registry (or npm's cache).
 """
 
 from __future__ import annotations

@@ -25,22 +25,24 @@ export interface RunningHost {
   /** Temporary working directory; the SQLite file is crm.db in it. */
   dir: string;
   databaseUrl: string;
+  /** The plugins it serves, e.g. ['accounts', 'contacts']. */
+  plugins: readonly string[];
   /** Everything the host wrote to stderr so far. */
   stderr(): string;
   /** SIGTERM, then waits; resolves to the exit code. Removes the directory. */
   stop(): Promise<number | null>;
 }
 
-function hostEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CRM_ACCOUNTS__ARGON2_PROFILE: 'insecure-test-only', CRM_PLUGINS: 'accounts', ...extra };
+function hostEnv(plugins: readonly string[]): NodeJS.ProcessEnv {
+  return { ...process.env, CRM_ACCOUNTS__ARGON2_PROFILE: 'insecure-test-only', CRM_PLUGINS: plugins.join(',') };
 }
 
-/** Starts `crm-host serve --listen <listen> --plugins accounts` in a new temp dir. */
-export async function startHost(listen = '127.0.0.1:0'): Promise<RunningHost> {
+/** Starts `crm-host serve --listen <listen> --plugins <plugins>` in a new temp dir. */
+export async function startHost(listen = '127.0.0.1:0', plugins: readonly string[] = ['accounts']): Promise<RunningHost> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ts-test-'));
-  const child = spawn('uv', ['run', '--project', REPO_ROOT, 'crm-host', 'serve', '--listen', listen, '--plugins', 'accounts'], {
+  const child = spawn('uv', ['run', '--project', REPO_ROOT, 'crm-host', 'serve', '--listen', listen, '--plugins', plugins.join(',')], {
     cwd: dir,
-    env: hostEnv(),
+    env: hostEnv(plugins),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -82,6 +84,7 @@ export async function startHost(listen = '127.0.0.1:0'): Promise<RunningHost> {
     address: `127.0.0.1:${port}`,
     port,
     dir,
+    plugins,
     databaseUrl: `sqlite:///${path.join(dir, 'crm.db')}`,
     stderr: () => stderr,
     async stop() {
@@ -105,7 +108,7 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>): P
 /** `crm-host accounts create-admin` against the host's database; the password goes on stdin. */
 export async function createAdmin(host: RunningHost, email: string, password: string): Promise<string> {
   const args = ['run', '--project', REPO_ROOT, 'crm-host', 'accounts', 'create-admin', '--email', email, '--database-url', host.databaseUrl];
-  const child = spawn('uv', args, { cwd: host.dir, env: hostEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('uv', args, { cwd: host.dir, env: hostEnv(host.plugins), stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

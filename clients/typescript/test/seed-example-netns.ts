@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
-import { AccountsClient } from '../src/index';
+import { CrmClient } from '../src/index';
 import { startHost, type RunningHost } from './host';
 
 /** The address the seed example calls (`localhost:50051`). */
@@ -51,10 +51,10 @@ function runExample(): Promise<ExampleRun> {
 
 async function exercise(host: RunningHost): Promise<Pick<Report, 'first' | 'loginName' | 'second'>> {
   const first = await runExample();
-  const client = new AccountsClient(host.address, { timeoutMs: 30_000 });
+  const client = new CrmClient(host.address, { timeoutMs: 30_000 });
   let loginName: string;
   try {
-    const login = await client.authenticate({ email: 'john@example.com', password: 'securepassword123' });
+    const login = await client.login({ email: 'john@example.com', password: 'securepassword123' });
     loginName = login.account?.name ?? '';
   } finally {
     client.close();

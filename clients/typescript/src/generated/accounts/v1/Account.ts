@@ -8,9 +8,9 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
  * Whether the account may be used.
  */
 export const _accounts_v1_Account_State = {
-  STATE_UNSPECIFIED: 0,
-  ACTIVE: 1,
-  DISABLED: 2,
+  STATE_UNSPECIFIED: 'STATE_UNSPECIFIED',
+  ACTIVE: 'ACTIVE',
+  DISABLED: 'DISABLED',
 } as const;
 
 /**
