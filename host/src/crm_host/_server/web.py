@@ -192,10 +192,14 @@ def routes(services: Sequence[RegisteredService]) -> dict[str, Route]:
 
 def _json_parser(message_class: type[Message]) -> Callable[[bytes], Message]:
     def parse(raw: bytes) -> Message:
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            # json_format would take a list for a message.
+            raise ValueError("a message is a JSON object")
         message = message_class()
         # Unknown fields are ignored, as Connect's own servers do: a newer
         # client may send fields this server does not know yet.
-        json_format.Parse(raw, message, ignore_unknown_fields=True)
+        json_format.ParseDict(value, message, ignore_unknown_fields=True)
         return message
 
     return parse
