@@ -160,3 +160,30 @@ async def test_bad_json_is_malformed_request_after_admission(
     assert anonymous.json()["code"] == "unauthenticated"
     assert caller.status_code == 400
     assert details(caller)["reason"] == "MALFORMED_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "header"),
+    [
+        ("application/json", "content-encoding"),
+        ("application/connect+json", "connect-content-encoding"),
+        ("application/grpc-web+proto", "grpc-encoding"),
+    ],
+)
+async def test_compressed_requests_are_unimplemented(
+    crm_host: StartHost, content_type: str, header: str
+) -> None:
+    host = await limited_host(crm_host)
+    async with httpx.AsyncClient(base_url=host.http_url) as client:
+        reply = await client.post(
+            ECHO if content_type != "application/connect+json" else WATCH,
+            content=envelope(b"{}"),
+            headers={"content-type": content_type, header: "gzip", **dict(host.caller("u"))},
+        )
+    if content_type == "application/json":
+        assert reply.status_code == 501
+        assert details(reply)["reason"] == "COMPRESSION_UNSUPPORTED"
+    elif content_type == "application/connect+json":
+        assert json.loads(reply.content[5:])["error"]["code"] == "unimplemented"
+    else:
+        assert b"grpc-status: 12\r\n" in reply.content

@@ -455,6 +455,7 @@ class _HttpCall:
         try:
             self.metadata = _metadata(self.headers)
             self.deadline = self._deadline()
+            self._refuse_compression()
             if self.route is None:
                 raise refusal(
                     grpc.StatusCode.UNIMPLEMENTED,
@@ -494,6 +495,20 @@ class _HttpCall:
             status = INTERNAL_STATUS
             return Outcome(status.code, status.details, tuple(status.trailing_metadata))
         return Outcome(self.code or grpc.StatusCode.OK, self.details, self.trailers)
+
+    def _refuse_compression(self) -> None:
+        """Compressed requests are not accepted (each protocol names the encoding its way)."""
+        header = {
+            Protocol.CONNECT_UNARY: "content-encoding",
+            Protocol.CONNECT_STREAM: "connect-content-encoding",
+        }.get(self.protocol, "grpc-encoding")
+        encoding = _first(self.headers, header)
+        if encoding is not None and encoding.strip().lower() != "identity":
+            raise refusal(
+                grpc.StatusCode.UNIMPLEMENTED,
+                "COMPRESSION_UNSUPPORTED",
+                f"{header} {encoding[:32]!r} is not supported: send requests uncompressed",
+            )
 
     def _deadline(self) -> float | None:
         if self.protocol in (Protocol.CONNECT_UNARY, Protocol.CONNECT_STREAM):
