@@ -38,7 +38,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import grpc
 import grpc.aio
@@ -358,6 +358,13 @@ def _peer(scope: Mapping[str, Any]) -> str:
     return f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
 
 
+class Metadatum(NamedTuple):
+    """One metadata entry, a pair with names, as grpc hands them to interceptors."""
+
+    key: str
+    value: Any
+
+
 def _metadata(headers: Sequence[tuple[str, str]]) -> Metadata:
     """The call's metadata: every header but HTTP's and the protocols', ``-bin`` ones decoded."""
     metadata: list[tuple[str, Any]] = []
@@ -366,7 +373,7 @@ def _metadata(headers: Sequence[tuple[str, str]]) -> Metadata:
             continue
         if key.endswith("-bin"):
             try:
-                metadata.append((key, webproto.b64decode(value)))
+                metadata.append(Metadatum(key, webproto.b64decode(value)))
             except ValueError:
                 raise refusal(
                     grpc.StatusCode.INVALID_ARGUMENT,
@@ -374,7 +381,7 @@ def _metadata(headers: Sequence[tuple[str, str]]) -> Metadata:
                     f"the {key[:64]} header is not base64",
                 ) from None
         else:
-            metadata.append((key, value))
+            metadata.append(Metadatum(key, value))
     return tuple(metadata)
 
 
