@@ -17,6 +17,7 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 
 from crm_host.testing import WEB_PROTOCOLS, StartHost, TestHost, web_call
 from testplugins._proto.crmtest.v1 import echo_pb2
@@ -281,3 +282,25 @@ async def test_requests_outside_the_protocols_are_refused_plainly(crm_host: Star
         unknown = await client.post("/nope.v1.Nope/Nope", json={})
         assert unknown.status_code == 404
         assert unknown.json()["code"] == "unimplemented"
+
+
+async def test_a_bidirectional_stream_works_half_duplex(crm_host: StartHost) -> None:
+    """Reflection is a bidirectional stream: two requests in the body, two answers."""
+    host = await web_host(crm_host, AsyncEchoPlugin())
+    request = reflection_pb2.ServerReflectionRequest(list_services="").SerializeToString()
+    async with httpx.AsyncClient(base_url=host.http_url) as client:
+        reply = await client.post(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+            content=envelope(request) * 2,
+            headers={"content-type": "application/grpc-web+proto"},
+        )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield reply.content
+
+    received = [frame async for frame in frames(chunks())]
+    answers = [reflection_pb2.ServerReflectionResponse.FromString(p) for f, p in received if f == 0]
+    assert len(answers) == 2
+    assert "crmtest.v1.EchoService" in {s.name for s in answers[0].list_services_response.service}
+    assert received[-1][0] == 0x80
+    assert received[-1][1].startswith(b"grpc-status: 0\r\n")
