@@ -81,3 +81,27 @@ async def test_serve_with_http_listen_serves_both_ports_and_stops_on_sigterm(
             reply = await client.post("/grpc.health.v1.Health/Check", json={})
     assert await asyncio.to_thread(process.terminate) == 0
     assert " crm_host: stopped\n" in process.output
+
+
+@SQLITE
+async def test_connections_beyond_the_limit_get_503(crm_host: StartHost) -> None:
+    host = await crm_host(
+        (AsyncEchoPlugin(), "echo"), http_listen="127.0.0.1:0", http_max_connections=2
+    )
+    idle = [await asyncio.open_connection("127.0.0.1", host.host.http_port)]
+    try:
+        async with httpx.AsyncClient(base_url=host.http_url) as client:
+            # One idle connection and this one: within the limit.
+            assert (await client.post(ECHO, json={"message": "in"})).status_code == 200
+            idle.append(await asyncio.open_connection("127.0.0.1", host.host.http_port))
+            await asyncio.sleep(0.1)
+            refused = await client.post(ECHO, json={"message": "out"})
+            assert refused.status_code == 503
+            for _, writer in idle:
+                writer.close()
+            idle.clear()
+            await asyncio.sleep(0.1)
+            assert (await client.post(ECHO, json={"message": "again"})).status_code == 200
+    finally:
+        for _, writer in idle:
+            writer.close()

@@ -143,6 +143,9 @@ class HostSettings(BaseModel):
     http_listen: str | None = _option(
         None, "address to serve Connect and gRPC-Web on (HTTP/1.1, for browsers and curl)"
     )
+    http_max_connections: int = _option(
+        1000, "open connections the HTTP listener serves at once; beyond, requests get 503", gt=0
+    )
     http_cors_origins: str | None = _option(
         None, "comma-separated origins browsers may call the HTTP listener from (* for any)"
     )

@@ -238,7 +238,11 @@ class Host:
         )
         try:
             listener = web.HttpListener(
-                gateway, address, self.settings.grace, 4 * self.settings.max_metadata_bytes
+                gateway,
+                address,
+                self.settings.grace,
+                4 * self.settings.max_metadata_bytes,
+                self.settings.http_max_connections,
             )
         except ValueError:
             raise HostError(f"cannot serve HTTP on {address}: expected host:port") from None

@@ -860,7 +860,14 @@ class WebContext:
 class HttpListener:
     """uvicorn serving a :class:`Gateway` on the running event loop."""
 
-    def __init__(self, gateway: Gateway, address: str, grace: float, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        address: str,
+        grace: float,
+        max_header_bytes: int,
+        max_connections: int,
+    ) -> None:
         import uvicorn
 
         self.address = address
@@ -881,6 +888,9 @@ class HttpListener:
             # between max_metadata_bytes and this get the host's
             # RESOURCE_EXHAUSTED, as on the gRPC port.
             h11_max_incomplete_event_size=max_header_bytes,
+            # uvicorn answers 503 once as many connections as this are open,
+            # counting the one asking: so one more.
+            limit_concurrency=max_connections + 1,
             timeout_graceful_shutdown=max(1, round(grace)),
         )
         config.load()
