@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import contextvars
 import enum
 import functools
 import inspect
@@ -46,7 +44,11 @@ from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
 
 from crm_host._server import webproto
-from crm_host._server.admission import INTERNAL_STATUS, _ThreadContext
+from crm_host._server.admission import (
+    INTERNAL_STATUS,
+    _read_then_run,
+    _read_then_run_stream,
+)
 from crm_host._server.registry import RegisteredService
 from crm_host._server.webproto import (
     COMPRESSED,
@@ -564,30 +566,19 @@ class _HttpCall:
     async def _run_plain(
         self, behavior: Callable[..., Any], request: Any, context: WebContext, streaming: bool
     ) -> None:
-        """A sync handler on the worker threads, as grpc.aio runs it."""
+        """A plain handler on the worker threads, as the interceptor runs one for grpc."""
+
+        async def given(_: Any) -> Any:
+            return request
+
         executor = self.gateway.executor
-        threaded = _ThreadContext(context, self.loop)
-        # Each step may run on another thread; one Context keeps what the call binds.
-        steps = contextvars.Context()
-        result = await self.loop.run_in_executor(executor, steps.run, behavior, request, threaded)
-        if not streaming:
-            threaded.run_callbacks()
-            if result is not None:
-                await context.write(result)
-            return
-        responses: Iterator[Any] = result
-        try:
-            while True:
-                response = await self.loop.run_in_executor(executor, steps.run, _next, responses)
-                if response is _DONE:
-                    break
+        if streaming:
+            async for response in _read_then_run_stream(given, behavior, executor)(None, context):
                 await context.write(response)
-        finally:
-            closer = getattr(responses, "close", None)
-            if callable(closer):
-                with contextlib.suppress(RuntimeError):
-                    self.loop.run_in_executor(executor, steps.run, closer)
-        threaded.run_callbacks()
+            return
+        response = await _read_then_run(given, behavior, executor)(None, context)
+        if response is not None:
+            await context.write(response)
 
     async def _watch_disconnect(self, task: asyncio.Task[Any]) -> None:
         """Cancel a stream whose client went away (a closed Watch), once its request is read."""
@@ -746,13 +737,6 @@ class _HttpCall:
             }
         )
         await self.send({"type": "http.response.body", "body": body})
-
-
-_DONE = object()
-
-
-def _next(responses: Iterator[Any]) -> Any:
-    return next(responses, _DONE)
 
 
 async def _requests(context: WebContext, decode: Callable[[Any], Any]) -> AsyncIterator[Any]:
