@@ -32,6 +32,7 @@ from crm_host.testing import HostProcess
 PATH = "/accounts.v1.AccountsService/GetAccount"
 SERVING_HTTP = re.compile(r"serving Connect and gRPC-Web on \S+ \(port (\d+)\)")
 PASSWORD = "quiet harbor lantern 2026"
+CREATE_ADMIN = [sys.executable, "-m", "crm_host", "accounts", "create-admin"]
 RATE = re.compile(r"finished in [\d.]+m?s, ([\d.]+) req/s")
 OK = re.compile(r"status codes: (\d+) 2xx")
 
@@ -43,7 +44,7 @@ def envelope(payload: bytes) -> bytes:
 def h2load(url: str, body: Path, headers: list[str], seconds: int, http1: bool) -> float:
     """Requests/s h2load measured; fails unless every response was a 2xx."""
     shape = ["--h1", "-c", "32", "-m", "1"] if http1 else ["-c", "8", "-m", "4"]
-    command = ["h2load", *shape, "-D", str(round(seconds)), "--warm-up-time", "1", "-d", str(body)]
+    command = ["h2load", *shape, "-D", str(seconds), "--warm-up-time", "1", "-d", str(body)]
     for header in headers:
         command += ["-H", header]
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
@@ -63,17 +64,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         cwd = Path(directory)
         host = HostProcess(
-            "serve", "--plugins", "accounts", "--listen", "127.0.0.1:0",
-            "--http-listen", "127.0.0.1:0", cwd=cwd,
-        )  # fmt: skip
+            "serve",
+            "--plugins",
+            "accounts",
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            cwd=cwd,
+        )
         try:
             port = host.wait_listening()
             http_port = int(SERVING_HTTP.search(host.output).group(1))  # type: ignore[union-attr]
             subprocess.run(
-                [sys.executable, "-m", "crm_host", "accounts", "create-admin"]
-                + ["--email", "admin@example.com"],
-                input=PASSWORD + "\n", text=True, cwd=cwd, check=True, capture_output=True,
-            )  # fmt: skip
+                [*CREATE_ADMIN, "--email", "admin@example.com"],
+                input=PASSWORD + "\n",
+                text=True,
+                cwd=cwd,
+                check=True,
+                capture_output=True,
+            )
             base = f"http://127.0.0.1:{http_port}"
             signed_in = httpx.post(
                 base + "/accounts.v1.AccountsService/Authenticate",
@@ -89,16 +99,20 @@ def main() -> None:
                 "grpc-web": envelope(request),
             }
             checked = httpx.post(
-                base + PATH, content=bodies["connect-json"],
+                base + PATH,
+                content=bodies["connect-json"],
                 headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            )
             assert checked.json()["id"] == account, checked.text
             kinds = {
-                "grpc": (f"http://127.0.0.1:{port}{PATH}", ["content-type: application/grpc",
-                                                            "te: trailers"], False),
+                "grpc": (
+                    f"http://127.0.0.1:{port}{PATH}",
+                    ["content-type: application/grpc", "te: trailers"],
+                    False,
+                ),
                 "connect-json": (base + PATH, ["content-type: application/json"], True),
                 "grpc-web": (base + PATH, ["content-type: application/grpc-web+proto"], True),
-            }  # fmt: skip
+            }
             rates: dict[str, list[float]] = {kind: [] for kind in kinds}
             for _ in range(options.runs):
                 for kind, (url, headers, http1) in kinds.items():
