@@ -434,7 +434,7 @@ class _HttpCall:
         self.done = False
         self.disconnected = False
         self._serializer: Callable[[Any], bytes] | None = None
-        self._callbacks: list[Callable[[Any], None]] = []
+        self.callbacks: list[Callable[[], object]] = []
 
     # --- running the call ---
 
@@ -455,8 +455,11 @@ class _HttpCall:
             self.done = True
             if watcher is not None:
                 watcher.cancel()
-            for callback in self._callbacks:
-                callback(self)
+            for callback in self.callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("a done callback of the HTTP call to %s failed", self.path)
         await self._finish(outcome)
 
     async def _outcome(self) -> Outcome:
@@ -476,18 +479,10 @@ class _HttpCall:
                 handler = handler._replace(
                     request_deserializer=_json_parser(self.route.request_class)
                 )
-            handler = await self.gateway.intercept(_CallDetails(self.path, self.metadata), handler)
-            if handler is None:
-                raise refusal(
-                    grpc.StatusCode.UNIMPLEMENTED,
-                    "UNIMPLEMENTED",
-                    f"{self.path} is not served here",
-                )
-            self._serializer = handler.response_serializer
-            context = WebContext(self)
+            # The client's deadline covers admission too, as on the gRPC port.
             timer = asyncio.timeout_at(self.deadline)
             async with timer:
-                await self._invoke(handler, context)
+                await self._admit_and_invoke(handler)
         except ServiceError as error:
             status = error.to_status()
             return Outcome(status.code, status.details, tuple(status.trailing_metadata))
@@ -504,6 +499,16 @@ class _HttpCall:
             status = INTERNAL_STATUS
             return Outcome(status.code, status.details, tuple(status.trailing_metadata))
         return Outcome(self.code or grpc.StatusCode.OK, self.details, self.trailers)
+
+    async def _admit_and_invoke(self, handler: grpc.RpcMethodHandler) -> None:
+        details = _CallDetails(self.path, self.metadata)
+        intercepted = await self.gateway.intercept(details, handler)
+        if intercepted is None:
+            raise refusal(
+                grpc.StatusCode.UNIMPLEMENTED, "UNIMPLEMENTED", f"{self.path} is not served here"
+            )
+        self._serializer = intercepted.response_serializer
+        await self._invoke(intercepted, WebContext(self))
 
     def _refuse_compression(self) -> None:
         """Compressed requests are not accepted (each protocol names the encoding its way)."""
@@ -822,8 +827,8 @@ class WebContext:
     def done(self) -> bool:
         return self._call.done
 
-    def add_done_callback(self, callback: Callable[[Any], None]) -> None:
-        self._call._callbacks.append(callback)
+    def add_done_callback(self, callback: Callable[[Any], object]) -> None:
+        self._call.callbacks.append(lambda: callback(self))
 
     def set_compression(self, compression: grpc.Compression) -> None:
         """Responses are sent uncompressed."""
