@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,7 +13,7 @@ import testplugins.notes
 from crm_host._server.lifecycle import HostError
 from crm_host.testing import start_test_host, stop_test_host
 from support.notes import Notes, token_for
-from testplugins.echo import SyncEchoPlugin
+from testplugins.echo import AsyncEchoPlugin, SyncEchoPlugin
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +51,25 @@ async def test_tracing_refuses_plain_sync_handlers(crm_database_url: str) -> Non
         r"crmtest\.v1\.EchoService/Echo",
     ):
         await start_test_host([(SyncEchoPlugin(), "echo")], crm_database_url, tracing=True)
+
+
+async def test_calls_over_the_http_listener_are_traced_too(
+    crm_database_url: str, spans: InMemorySpanExporter
+) -> None:
+    test_host = await start_test_host(
+        [(AsyncEchoPlugin(), "echo")],
+        crm_database_url,
+        tracing=True,
+        http_listen="127.0.0.1:0",
+    )
+    try:
+        spans.clear()
+        async with httpx.AsyncClient(base_url=test_host.http_url) as client:
+            reply = await client.post("/crmtest.v1.EchoService/Echo", json={"message": "traced"})
+            failed = await client.post("/crmtest.v1.EchoService/Echo", json={"message": "abort"})
+    finally:
+        await stop_test_host(test_host)
+    assert reply.json()["message"] == "traced"
+    assert failed.json()["code"] == "failed_precondition"
+    names = [span.name for span in spans.get_finished_spans()]
+    assert names.count("/crmtest.v1.EchoService/Echo") == 2

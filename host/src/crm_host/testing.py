@@ -24,9 +24,11 @@ Fixtures:
     ``@pytest.mark.parametrize("crm_database_url", ["sqlite"], indirect=True)``.
 
 ``crm_host``
-    ``await crm_host(*plugins, settings=...)`` starts an in-process host on
-    a free loopback port on the test's ``crm_database_url`` (schemas
-    migrated) and returns a :class:`TestHost` once it serves. Plugins are
+    ``await crm_host(*plugins, settings=..., **host_settings)`` starts an
+    in-process host on a free loopback port on the test's
+    ``crm_database_url`` (schemas migrated) and returns a :class:`TestHost`
+    once it serves; ``host_settings`` override host options, e.g.
+    ``http_listen="127.0.0.1:0"`` (then ``host.http_url``). Plugins are
     names of installed plugins (their entry points) or ``(object, name)``
     pairs. Every host a test starts shares that database, as replicas do;
     all are stopped after the test.
@@ -49,16 +51,19 @@ migrated database with its models.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import queue
 import re
 import secrets
 import signal
+import struct
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,7 +72,10 @@ from typing import Any, Protocol
 
 import grpc
 import grpc.aio
+import httpx
 import sqlalchemy
+from google.protobuf import any_pb2, json_format
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from sqlalchemy.engine import make_url
 
@@ -129,6 +137,12 @@ class TestHost:
         return self.host.port
 
     @property
+    def http_url(self) -> str:
+        """The base URL of the HTTP listener (Connect, gRPC-Web); start with http_listen."""
+        assert self.host.http_port is not None, "start the host with http_listen='127.0.0.1:0'"
+        return f"http://127.0.0.1:{self.host.http_port}"
+
+    @property
     def database(self) -> Database:
         """The host's database, as its plugins' hooks get it."""
         return self.host.database
@@ -146,7 +160,10 @@ class StartHost(Protocol):
     """The ``crm_host`` fixture."""
 
     async def __call__(
-        self, *plugins: PluginSpec, settings: Mapping[str, Mapping[str, Any]] | None = None
+        self,
+        *plugins: PluginSpec,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        **host_settings: Any,
     ) -> TestHost: ...
 
 
@@ -304,8 +321,12 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
     status = status_pb2.Status.FromString(raw[0])
     assert status.code == error.code().value[0]
     assert status.message == error.details()
+    return _rich(error.code(), error.details() or "", status.details)
+
+
+def _rich(code: grpc.StatusCode, message: str, details: Iterable[any_pb2.Any]) -> RichError:
     infos, bad_requests, retries = [], [], []
-    for detail in status.details:
+    for detail in details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
@@ -322,8 +343,8 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
     assert len(bad_requests) <= 1, "AIP-193: each detail type at most once"
     field_violations = bad_requests[0].field_violations if bad_requests else []
     return RichError(
-        code=error.code(),
-        message=error.details() or "",
+        code=code,
+        message=message,
         reason=infos[0].reason,
         domain=infos[0].domain,
         metadata=dict(infos[0].metadata),
@@ -340,6 +361,137 @@ async def code_of(call: Awaitable[object]) -> grpc.StatusCode:
     except grpc.aio.AioRpcError as error:
         return error.code()
     return grpc.StatusCode.OK
+
+
+# Calls over the HTTP listener (http_listen), as browsers and curl make them
+
+WEB_PROTOCOLS = ("connect-json", "connect-proto", "grpc-web", "grpc-web-text")
+"""The protocols :func:`web_call` speaks: Connect unary (JSON, binary) and gRPC-Web."""
+
+_WEB_CONTENT_TYPES = {
+    "connect-json": "application/json",
+    "connect-proto": "application/proto",
+    "grpc-web": "application/grpc-web+proto",
+    "grpc-web-text": "application/grpc-web-text+proto",
+}
+
+_CONNECT_CODES = {code.name.lower(): code for code in grpc.StatusCode}
+_CONNECT_CODES["canceled"] = grpc.StatusCode.CANCELLED
+
+
+@dataclass(frozen=True)
+class WebReply:
+    """What a call over HTTP answered."""
+
+    http_status: int
+    code: grpc.StatusCode
+    message: str
+    response: Message | None
+    # Connect's trailer-* headers, or gRPC-Web's trailers (without grpc-status/-message).
+    trailers: dict[str, str]
+    # The rich error details; None on success.
+    error: RichError | None
+    headers: httpx.Headers
+
+
+async def web_call(
+    client: httpx.AsyncClient,
+    path: str,
+    request: Message,
+    response_class: type[Message],
+    protocol: str = "connect-json",
+    metadata: Iterable[tuple[str, str]] = (),
+) -> WebReply:
+    """Call ``path`` (``/pkg.Service/Method``) on ``client``'s base URL in ``protocol``.
+
+    ``protocol`` is one of :data:`WEB_PROTOCOLS`; ``metadata`` becomes headers.
+    """
+    headers = {"content-type": _WEB_CONTENT_TYPES[protocol], **dict(metadata)}
+    if protocol == "connect-json":
+        body = json_format.MessageToJson(request).encode()
+    elif protocol == "connect-proto":
+        body = request.SerializeToString()
+    else:
+        payload = request.SerializeToString()
+        body = struct.pack(">BI", 0, len(payload)) + payload
+        if protocol == "grpc-web-text":
+            body = base64.b64encode(body)
+    reply = await client.post(path, content=body, headers=headers)
+    if protocol.startswith("connect"):
+        return _connect_reply(reply, response_class, protocol == "connect-json")
+    return _grpc_web_reply(reply, response_class, protocol == "grpc-web-text")
+
+
+def _connect_reply(reply: httpx.Response, response_class: type[Message], as_json: bool) -> WebReply:
+    trailers = {
+        key.removeprefix("trailer-"): value
+        for key, value in reply.headers.items()
+        if key.startswith("trailer-")
+    }
+    if reply.status_code == 200:
+        response = response_class()
+        if as_json:
+            json_format.Parse(reply.content, response)
+        else:
+            response.ParseFromString(reply.content)
+        return WebReply(200, grpc.StatusCode.OK, "", response, trailers, None, reply.headers)
+    assert reply.headers["content-type"] == "application/json", reply.text
+    error = reply.json()
+    code = _CONNECT_CODES[error["code"]]
+    details = [
+        any_pb2.Any(
+            type_url="type.googleapis.com/" + detail["type"],
+            value=base64.b64decode(detail["value"] + "=" * (-len(detail["value"]) % 4)),
+        )
+        for detail in error.get("details", [])
+    ]
+    message = error.get("message", "")
+    rich = _rich(code, message, details) if details else None
+    return WebReply(reply.status_code, code, message, None, trailers, rich, reply.headers)
+
+
+def _grpc_web_reply(reply: httpx.Response, response_class: type[Message], text: bool) -> WebReply:
+    assert reply.status_code == 200, reply.text
+    body = _decode_text(reply.content) if text else reply.content
+    messages, trailer_block = [], b""
+    while body:
+        flags, length = struct.unpack(">BI", body[:5])
+        payload, body = body[5 : 5 + length], body[5 + length :]
+        if flags & 0x80:
+            trailer_block = payload
+        else:
+            messages.append(response_class.FromString(payload))
+    trailers = {}
+    for line in trailer_block.decode().split("\r\n"):
+        if line:
+            key, _, value = line.partition(":")
+            trailers[key.strip().lower()] = value.strip()
+    number = int(trailers.pop("grpc-status"))
+    code = next(c for c in grpc.StatusCode if c.value[0] == number)
+    message = urllib.parse.unquote(trailers.pop("grpc-message", ""))
+    raw_details = trailers.pop(DETAILS_KEY, None)
+    rich = None
+    if raw_details is not None:
+        status = status_pb2.Status.FromString(
+            base64.b64decode(raw_details + "=" * (-len(raw_details) % 4))
+        )
+        rich = _rich(code, message, status.details)
+    response = messages[0] if messages else None
+    return WebReply(200, code, message, response, trailers, rich, reply.headers)
+
+
+def _decode_text(content: bytes) -> bytes:
+    """gRPC-Web text: base64, maybe padded after each envelope."""
+    decoded, rest = b"", content
+    while rest:
+        end = rest.find(b"=")
+        if end < 0:
+            return decoded + base64.b64decode(rest)
+        while end < len(rest) and rest[end : end + 1] == b"=":
+            end += 1
+        decoded += base64.b64decode(rest[:end])
+        rest = rest[end:]
+    return decoded
 
 
 # `crm-host serve` as a process
@@ -472,9 +624,11 @@ else:
         started: list[TestHost] = []
 
         async def start(
-            *plugins: PluginSpec, settings: Mapping[str, Mapping[str, Any]] | None = None
+            *plugins: PluginSpec,
+            settings: Mapping[str, Mapping[str, Any]] | None = None,
+            **host_settings: Any,
         ) -> TestHost:
-            test_host = await start_test_host(plugins, crm_database_url, settings)
+            test_host = await start_test_host(plugins, crm_database_url, settings, **host_settings)
             started.append(test_host)
             return test_host
 
@@ -509,15 +663,18 @@ else:
 __all__ = [
     "DETAILS_KEY",
     "POSTGRESQL_URL_VARIABLE",
+    "WEB_PROTOCOLS",
     "HostProcess",
     "RichError",
     "SchemaCheck",
     "Serve",
     "StartHost",
     "TestHost",
+    "WebReply",
     "check_schema",
     "code_of",
     "rich_error",
     "start_test_host",
     "stop_test_host",
+    "web_call",
 ]

@@ -21,7 +21,19 @@ from .accounts_client import ADMIN_EMAIL, CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, PA
 @pytest.fixture
 async def accounts_host(crm_host: StartHost) -> TestHost:
     """A running host serving the accounts plugin, with an admin account."""
-    host = await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS})
+    return await _with_admin(await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS}))
+
+
+@pytest.fixture
+async def accounts_web_host(crm_host: StartHost) -> TestHost:
+    """``accounts_host`` with the HTTP listener (Connect, gRPC-Web) on too."""
+    host = await crm_host(
+        "accounts", settings={"accounts": CHEAP_ACCOUNTS}, http_listen="127.0.0.1:0"
+    )
+    return await _with_admin(host)
+
+
+async def _with_admin(host: TestHost) -> TestHost:
     controller = crm_accounts.plugin.controller_for(
         host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
     )

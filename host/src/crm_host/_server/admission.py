@@ -30,6 +30,7 @@ import grpc.aio
 from crm_host._server import logs, store
 from crm_host._server.access import Gatekeeper
 from crm_host._server.bounds import FieldBounds
+from crm_host._server.proxies import TrustedProxies
 from crm_host.auth import Principal, act_as, client_address, stop_acting
 from crm_host.errors import HOST_DOMAIN, INTERNAL, ServiceError
 
@@ -106,8 +107,10 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         max_metadata_bytes: int | None = None,
         receive_timeout: float | None = None,
         executor: Executor | None = None,
+        trusted_proxies: TrustedProxies | None = None,
     ) -> None:
         self._gatekeeper = gatekeeper
+        self._proxies = trusted_proxies or None
         self._specs = specs
         self._metrics = metrics
         self._default_deadline = default_deadline
@@ -139,6 +142,8 @@ class HostInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             )
         metadata = handler_call_details.invocation_metadata
         admission = _Admission(shape, logs.request_id_from(metadata))
+        if self._proxies is not None:
+            admission.forwarded = (self._proxies, metadata)
         limit = self._max_metadata_bytes
         if limit is not None and (size := metadata_size(metadata)) > limit:
             # Refused before any authenticator reads a token of that size.
@@ -262,6 +267,8 @@ class _Admission:
     request_id: str
     caller: Principal | None = None
     refusal: ServiceError | None = None
+    # With trusted proxies: them, and the call's metadata that may name the client.
+    forwarded: tuple[TrustedProxies, Metadata | None] | None = None
 
     def received(self) -> None:
         if self.method.metrics is not None:
@@ -429,6 +436,15 @@ class _ContextProxy:
     def code(self) -> grpc.StatusCode | None:
         code: grpc.StatusCode | None = self._context.code()
         return code
+
+    def peer(self) -> str:
+        """The client's address; behind a trusted proxy, the one it names."""
+        peer: str = self._context.peer()
+        forwarded = self._admission.forwarded
+        if forwarded is None:
+            return peer
+        proxies, metadata = forwarded
+        return proxies.client_peer(peer, metadata)
 
     def _with_request_id(self, metadata: Metadata | None) -> tuple[tuple[str, Any], ...]:
         merged = tuple(metadata or ())

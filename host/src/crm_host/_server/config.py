@@ -17,7 +17,9 @@ validated before anything starts.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from crm_host._server.proxies import IPNetwork
 from crm_host._server.store import DEFAULT_DATABASE_URL
 from crm_host.settings import PluginSettings
 
@@ -58,6 +61,14 @@ def _option(default: Any, help: str, *, secret: bool = False, **constraints: Any
 
 KIB = 1024
 MIB = 1024 * KIB
+
+
+# What a browser sends as Origin: a scheme, a host and maybe a port.
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s,]+", re.IGNORECASE)
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class HostSettings(BaseModel):
@@ -129,6 +140,20 @@ class HostSettings(BaseModel):
         False, "trace calls with OpenTelemetry (needs crm-host[tracing]; async handlers only)"
     )
     metrics_listen: str | None = _option(None, "address to serve Prometheus metrics on (HTTP)")
+    http_listen: str | None = _option(
+        None, "address to serve Connect and gRPC-Web on (HTTP/1.1, for browsers and curl)"
+    )
+    http_max_connections: int = _option(
+        1000, "open connections the HTTP listener serves at once; beyond, requests get 503", gt=0
+    )
+    http_cors_origins: str | None = _option(
+        None, "comma-separated origins browsers may call the HTTP listener from (* for any)"
+    )
+    trusted_proxies: str | None = _option(
+        None,
+        "comma-separated networks (CIDR) of proxies whose X-Forwarded-For or Forwarded "
+        "header names the client",
+    )
 
     # Not options: how the host is embedded.
     # Plugin settings as configured, by plugin and key, each a Value (with its
@@ -149,6 +174,38 @@ class HostSettings(BaseModel):
             raise ValueError("not a database URL (dialect+driver://...)") from None
         return value
 
+    @field_validator("http_cors_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is not None:
+            for origin in _items(value):
+                if origin != "*" and not _ORIGIN.fullmatch(origin):
+                    raise ValueError(
+                        f"{origin!r} is not an origin (scheme://host[:port], nothing after)"
+                    )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str | None) -> str | None:
+        if value is not None:
+            for network in _items(value):
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    raise ValueError(f"{network!r} is not an IP network (CIDR)") from None
+        return value
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(_items(self.http_cors_origins or ""))
+
+    @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(item, strict=False) for item in _items(self.trusted_proxies or "")
+        )
+
     @model_validator(mode="after")
     def _consistent(self) -> HostSettings:
         if self.tls_key is not None and self.tls_cert is None:
@@ -161,6 +218,11 @@ class HostSettings(BaseModel):
             raise ValueError(
                 "metrics_listen cannot be used with workers above 1: each worker has metrics "
                 "of its own and they cannot share a port; run replicas of one worker each instead"
+            )
+        if self.workers > 1 and self.http_listen is not None:
+            raise ValueError(
+                "http_listen cannot be used with workers above 1 yet; run replicas of one "
+                "worker each instead"
             )
         return self
 

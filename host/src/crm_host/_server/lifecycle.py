@@ -20,13 +20,14 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData
 
 from crm_host import __version__, builtins
-from crm_host._server import config, health, metrics, migrations, store
+from crm_host._server import config, health, metrics, migrations, store, web
 from crm_host._server.access import Gatekeeper
 from crm_host._server.admission import HostInterceptor, MethodSpec
 from crm_host._server.bounds import FieldBounds
 from crm_host._server.config import HostSettings
 from crm_host._server.migrations import PluginSchema
 from crm_host._server.plugins import PluginError, PluginInfo, PluginManager, describe
+from crm_host._server.proxies import TrustedProxies
 from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator
 from crm_host.database import Database
@@ -78,6 +79,8 @@ class Host:
         self.metrics = metrics.Metrics(self.metrics_registry)
         self.metrics_port: int | None = None
         self._metrics_server: Any = None
+        self.http_port: int | None = None
+        self._http: web.HttpListener | None = None
 
     @property
     def services(self) -> list[RegisteredService]:
@@ -167,8 +170,10 @@ class Host:
             max_metadata_bytes=self.settings.max_metadata_bytes,
             receive_timeout=self.settings.receive_timeout_seconds or None,
             executor=self._executor,
+            trusted_proxies=TrustedProxies(self.settings.trusted_networks),
         )
-        server = self._server([*self._tracing(), interceptor])
+        interceptors = [*self._tracing(), interceptor]
+        server = self._server(interceptors)
         for service in self.services:
             service.add_to_server(service.servicer, server)
         self.health.track(
@@ -196,6 +201,8 @@ class Host:
         await self.health.start()
         for each in self._servers:
             await each.start()
+        if self.settings.http_listen is not None:
+            await self._serve_http(self.settings.http_listen, interceptors)
         checks: list[tuple[PluginInfo, HealthCheck, HealthScope]] = []
 
         def checker(info: PluginInfo) -> dict[str, Any]:
@@ -217,6 +224,34 @@ class Host:
             ", ".join(p.name for p in self.plugins.plugins if not p.builtin) or "none",
         )
         return self.port
+
+    async def _serve_http(
+        self, address: str, interceptors: list[grpc.aio.ServerInterceptor]
+    ) -> None:
+        """Every service over Connect and gRPC-Web too, through the same interceptors."""
+        gateway = web.Gateway(
+            web.routes(self.services),
+            interceptors,
+            max_message_bytes=self.settings.max_receive_message_bytes,
+            cors_origins=self.settings.cors_origins,
+            executor=self._executor,
+        )
+        try:
+            listener = web.HttpListener(
+                gateway,
+                address,
+                self.settings.grace,
+                4 * self.settings.max_metadata_bytes,
+                self.settings.http_max_connections,
+            )
+        except ValueError:
+            raise HostError(f"cannot serve HTTP on {address}: expected host:port") from None
+        except OSError as exc:
+            raise HostError(f"cannot serve HTTP on {address}: {exc.strerror}") from None
+        await listener.start()
+        self._http = listener
+        self.http_port = listener.port
+        log.info("crm-host serving Connect and gRPC-Web on %s (port %d)", address, listener.port)
 
     def _server(self, interceptors: list[grpc.aio.ServerInterceptor]) -> grpc.aio.Server:
         server = grpc.aio.server(
@@ -462,7 +497,11 @@ class Host:
                 # and send new calls elsewhere; until then keep serving them.
                 log.info("draining: NOT_SERVING for %ss before stopping", self.settings.drain_delay)
                 await asyncio.sleep(self.settings.drain_delay)
-        await asyncio.gather(*(server.stop(grace) for server in self._servers))
+        http, self._http = self._http, None
+        await asyncio.gather(
+            *(server.stop(grace) for server in self._servers),
+            *([http.stop()] if http is not None else []),
+        )
         self._servers = []
         if self._metrics_server is not None:
             await asyncio.to_thread(metrics.stop, self._metrics_server)
