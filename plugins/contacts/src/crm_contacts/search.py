@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, or_, select, table
+from sqlalchemy import ColumnElement, column, or_, select, table, union_all
 
 from crm_contacts.models import AffiliationRow, CompanyRow, PersonRow
 from crm_host import kit
@@ -57,10 +57,20 @@ def people_matching(dialect: str, query: str) -> ColumnElement[bool]:
         ),
         CompanyRow.delete_time.is_(None),
     )
+    employed = select(AffiliationRow.person_id).where(AffiliationRow.company_id.in_(companies))
+    if dialect == "postgresql":
+        # PostgreSQL cannot OR "IN (subquery)" conditions from indexes: it would
+        # test every person. Each branch's ids come from its own index instead.
+        people = PersonRow.__table__.alias("matched")
+        ids = union_all(
+            select(people.c.id).where(_contains(people.c.search_text, key)),
+            select(people.c.id).where(people.c.primary_company_id.in_(companies)),
+            employed,
+        )
+        found: ColumnElement[bool] = PersonRow.id.in_(ids)
+        return found
     return or_(
         _matching(dialect, key, PersonRow.seq, PersonRow.search_text, PEOPLE_FTS, "search_text"),
         PersonRow.primary_company_id.in_(companies),
-        PersonRow.id.in_(
-            select(AffiliationRow.person_id).where(AffiliationRow.company_id.in_(companies))
-        ),
+        PersonRow.id.in_(employed),
     )
