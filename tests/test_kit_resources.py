@@ -159,11 +159,12 @@ async def test_a_stored_field_the_message_no_longer_has_is_skipped(
     )
     # As a row written before the field was removed from the .proto would hold it.
     stored = {"material": "wood", "weight_grams": 5, "retired_field": "x"}
-    table = WidgetRow.__table__
 
     def rewrite() -> None:
         with widgets_host.host.engine.begin() as connection:
-            connection.execute(update(table).where(table.c.id == created.id).values(spec=stored))
+            connection.execute(
+                update(WidgetRow).where(WidgetRow.id == created.id).values(spec=stored)
+            )
 
     await asyncio.to_thread(rewrite)
     fetched = await ada.get(created.id)
