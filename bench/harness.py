@@ -17,24 +17,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import argon2
 import grpc.aio
 from load import Call, Load, Result, Stub, drive
 from peer import PeerUnavailable, node_peer
-from processes import Server
 from report import Report, machine_facts
 from scenarios import (
     PASSWORD,
@@ -42,6 +41,7 @@ from scenarios import (
     calls,
     create_burst,
     get_under_load,
+    start_echo,
     start_host,
     startup,
     wait_host,
@@ -53,7 +53,6 @@ from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.settings import AccountsSettings
 from crm_host._server import config
 
-HERE = Path(__file__).parent
 BASELINES = ("echo", "argon2", "peer")
 TIMED = ("get", "list", "authenticate", "create")
 SCENARIOS = (*BASELINES, *TIMED, "get-under-load", "create-burst", "startup")
@@ -78,11 +77,11 @@ def crm(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = Non
         raise RuntimeError(f"crm-host {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
-def host_env(database_url: str, extra: list[str]) -> dict[str, str]:
+def host_env(database_url: str, extra: list[str], plugins: str = "accounts") -> dict[str, str]:
     """The caller's environment without its CRM_* variables, plus the bench's and ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env |= {
-        "CRM_PLUGINS": "accounts",
+        "CRM_PLUGINS": plugins,
         "CRM_DATABASE_URL": database_url,
         # Attempts are counted before the password check, so many parallel
         # logins of one account would hit the throttle: not what is measured.
@@ -203,9 +202,8 @@ class Bench:
     async def baselines(self, get: Call) -> None:
         if "echo" in self.selected:
             progress("echo")
-            echo = Server([sys.executable, str(HERE / "echo_server.py")], self.env, self.workdir)
+            echo = start_echo(self.env, self.workdir)
             try:
-                echo.wait_listening(re.compile(r"\(port (\d+)\)"))
                 result = await drive("echo", None, get, echo.port, echo.pid, self.load)
                 self.report.results.append(result)
             finally:
@@ -355,18 +353,31 @@ def database(given: str | None, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def main() -> int:
-    args = parse_args()
+class Rendered(Protocol):
+    def render(self, facts: str) -> str: ...
+
+
+def run(
+    args: argparse.Namespace,
+    plugins: str,
+    bench: Callable[[dict[str, str], Path], Coroutine[Any, Any, Rendered]],
+) -> int:
+    """Run ``bench(env, workdir)`` for ``plugins`` on the database ``args`` name; print it."""
     workdir = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     try:
         with database(args.database_url, workdir) as database_url:
-            env = host_env(database_url, args.host_env)
-            report = asyncio.run(Bench(args, env, workdir).run())
+            env = host_env(database_url, args.host_env, plugins)
+            report = asyncio.run(bench(env, workdir))
         kind = make_url(database_url).get_backend_name()
         print(report.render(machine_facts(kind, accounts_settings(env))))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def main() -> int:
+    args = parse_args()
+    return run(args, "accounts", lambda env, workdir: Bench(args, env, workdir).run())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from crm_accounts._proto.accounts.v1 import accounts_pb2_grpc
 
 # An AccountsServiceStub: grpc's generated modules have no types.
 Stub: TypeAlias = Any
+# A generated stub class: AccountsServiceStub by default.
+StubType = Callable[[grpc.aio.Channel], Stub]
 Call = Callable[[Stub, int], Awaitable[object]]
 """One call on a stub; the int is unique per call, for unique emails."""
 
@@ -46,21 +48,33 @@ class Result:
         """OK calls per second."""
         return len(self.latencies) / self.seconds
 
-    def row(self) -> str:
-        ms = sorted(latency * 1000 for latency in self.latencies)
-        p50 = statistics.median(ms) if ms else 0.0
-        p99 = statistics.quantiles(ms, n=100)[98] if len(ms) >= 100 else max(ms, default=0.0)
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+    @property
+    def p99_ms(self) -> float:
+        latencies = self.latencies
+        if len(latencies) < 100:
+            return max(latencies, default=0.0) * 1000
+        return statistics.quantiles(latencies, n=100)[98] * 1000
+
+    def row(self, second: str | None = None) -> str:
+        """A table row; ``second`` is the second column (default: the worker count)."""
         server = "-" if self.server_cpu is None else f"{self.server_cpu:.2f}"
         failed = ", ".join(f"{code} {n}" for code, n in sorted(self.failed.items())) or "-"
+        second = second if second is not None else str(self.workers or "-")
         return (
-            f"| {self.scenario} | {self.workers or '-'} | {self.rate:,.0f} | {p50:.2f} | "
-            f"{p99:.2f} | {server} | {self.client_cpu:.2f} | {failed} |"
+            f"| {self.scenario} | {second} | {self.rate:,.0f} | {self.p50_ms:.2f} | "
+            f"{self.p99_ms:.2f} | {server} | {self.client_cpu:.2f} | {failed} |"
         )
 
 
 @asynccontextmanager
-async def connections(port: int, count: int) -> AsyncIterator[list[Stub]]:
-    """Stubs over ``count`` separate connections to 127.0.0.1:``port``, connected."""
+async def connections(
+    port: int, count: int, stub_type: StubType = accounts_pb2_grpc.AccountsServiceStub
+) -> AsyncIterator[list[Stub]]:
+    """``stub_type`` stubs over ``count`` separate connections to 127.0.0.1:``port``, connected."""
     channels = [
         # A distinct option per channel, so grpc opens a connection for each.
         grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=[("crm.bench.channel", n)])
@@ -69,7 +83,7 @@ async def connections(port: int, count: int) -> AsyncIterator[list[Stub]]:
     try:
         # Connect first, so that no measurement includes connection setup.
         await asyncio.wait_for(asyncio.gather(*(c.channel_ready() for c in channels)), 30)
-        yield [accounts_pb2_grpc.AccountsServiceStub(channel) for channel in channels]
+        yield [stub_type(channel) for channel in channels]
     finally:
         await asyncio.gather(*(channel.close() for channel in channels))
 
@@ -90,11 +104,12 @@ async def drive(
     port: int,
     pid: int,
     load: Load,
+    stub_type: StubType = accounts_pb2_grpc.AccountsServiceStub,
 ) -> Result:
     """Run ``call`` as ``load`` says; server CPU is that of ``pid`` and its descendants."""
     latencies: list[float] = []
     failed: Counter[str] = Counter()
-    async with connections(port, load.connections) as stubs:
+    async with connections(port, load.connections, stub_type) as stubs:
         server_before, client_before = tree_cpu(pid), time.process_time()
         started = time.perf_counter()
         deadline = started + load.seconds

@@ -51,6 +51,12 @@ def start_host(env: dict[str, str], cwd: Path, workers: int, listen: str = "127.
     )
 
 
+def start_echo(env: dict[str, str], cwd: Path) -> Server:
+    """The bare echo baseline (bench/echo_server.py), listening."""
+    echo = Server([sys.executable, str(Path(__file__).parent / "echo_server.py")], env, cwd)
+    return echo.wait_listening(re.compile(r"\(port (\d+)\)"))
+
+
 def wait_host(host: Server, workers: int) -> Server:
     # A worker logs "with plugins" for itself; the supervisor logs once all N listen.
     announced = "with plugins" if workers == 1 else f"with {workers} workers"

@@ -17,6 +17,7 @@ import grpc
 import grpc.aio
 import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
+from sqlalchemy import update
 
 from crm_host.errors import ServiceError
 from crm_host.kit import BoundResource, Field
@@ -148,6 +149,28 @@ async def test_create_then_get_keeps_every_kind_of_field(ada: Client) -> None:
     assert dict(fetched.labels) == {"tier": "gold", "region": "eu"}
     assert fetched.due_time.ToDatetime(tzinfo=UTC) == due
     assert fetched.size == 2**40
+
+
+async def test_a_stored_field_the_message_no_longer_has_is_skipped(
+    widgets_host: TestHost, ada: Client
+) -> None:
+    created = await ada.create(
+        display_name="Old", spec=Widget.Spec(material="wood", weight_grams=5), labels={"a": "b"}
+    )
+    # As a row written before the field was removed from the .proto would hold it.
+    stored = {"material": "wood", "weight_grams": 5, "retired_field": "x"}
+
+    def rewrite() -> None:
+        with widgets_host.host.engine.begin() as connection:
+            connection.execute(
+                update(WidgetRow).where(WidgetRow.id == created.id).values(spec=stored)
+            )
+
+    await asyncio.to_thread(rewrite)
+    fetched = await ada.get(created.id)
+    assert fetched.spec == Widget.Spec(material="wood", weight_grams=5)
+    assert dict(fetched.labels) == {"a": "b"}
+    assert [w.spec for w in await ada.all()] == [fetched.spec]
 
 
 @pytest.mark.parametrize(
