@@ -23,9 +23,12 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm_host.auth import Principal
 from crm_host.errors import FieldViolation, ServiceError, one_per_field
@@ -629,12 +632,38 @@ def _json_map(column: Any) -> Callable[[str, Any], Any]:
 
     def compile(operator: str, value: Any) -> Any:
         key, wanted = value
-        extracted = column[key].as_string()
+        extracted = _MapValue(column, literal(key, String()))
         if wanted is None:
             return extracted.is_not(None)
         return compare(extracted, operator, wanted)
 
     return compile
+
+
+class _MapValue(FunctionElement[str]):
+    """A JSON map column's value at one key, as text; NULL without the key.
+
+    Any key, a double quote in it included: SQLite's JSON paths cannot name
+    such a key (``$."a"b"``), so there the key is looked up with json_each.
+    """
+
+    type = String()
+    name = "map_value"
+    inherit_cache = True
+
+
+@compiles(_MapValue)
+def _map_value(element: _MapValue, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key = element.clauses
+    return compiler.process(func.json_extract_path_text(column, key), **kw)
+
+
+@compiles(_MapValue, "sqlite")
+def _map_value_sqlite(element: _MapValue, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key = element.clauses
+    entries = func.json_each(column).table_valued("key", "value")
+    found = select(entries.c.value).where(entries.c.key == key).scalar_subquery()
+    return compiler.process(found, **kw)
 
 
 def _is_map(field: Any) -> bool:
