@@ -193,4 +193,5 @@ def _json_value(message: Message, name: str) -> Any:
         return list(value)
     if not message.HasField(name):
         return None
-    return json_format.MessageToDict(value, preserving_proto_field_name=True)
+    # An empty message reads back as unset: stored alike, so that setting one is no change.
+    return json_format.MessageToDict(value, preserving_proto_field_name=True) or None
