@@ -261,6 +261,15 @@ class BoundResource:
     def to_message(self, row: Any) -> Message:
         return self.codec.to_message(row)
 
+    def normalized(self, message: Message) -> Message:
+        """A copy of ``message`` as the declaration's ``normalize`` leaves it."""
+        copy = type(message)()
+        copy.CopyFrom(message)
+        if self.declaration.normalize is not None:
+            # Its violations are reported when the message is checked as a whole.
+            self.declaration.normalize(copy, [])
+        return copy
+
     def values(
         self, message: Message, caller: Principal | None, session: Session
     ) -> dict[str, Any]:
@@ -501,10 +510,12 @@ class BoundResource:
                     raise self.invalid(
                         [FieldViolation("update_mask", error.description, "UPDATE_MASK_INVALID")]
                     ) from None
+                # Compared as stored: a value normalize() makes the stored one is no change.
+                candidate = self.normalized(change.message)
                 changed_immutable = sorted(
                     name
                     for name in change.fields & self.immutable
-                    if getattr(change.message, name) != getattr(current, name)
+                    if getattr(candidate, name) != getattr(current, name)
                 )
                 if changed_immutable:
                     raise self.invalid(
