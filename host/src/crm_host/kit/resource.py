@@ -15,6 +15,7 @@ violations name request fields (``person.emails``): a missing resource is
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from crm_host.auth import Principal
 from crm_host.errors import FieldViolation, ServiceError, one_per_field
 from crm_host.kit import idempotency, masks, paging, references
-from crm_host.kit.codec import Codec, etag_of, is_timestamp
+from crm_host.kit.codec import Codec, etag_of, is_timestamp, valid_timestamp
 from crm_host.kit.declaration import MANAGED_FIELDS, Resource, Rule, Unique
 from crm_host.kit.filtering import Filterable, FilterError, ValueType, compare, parse_filter
 
@@ -91,6 +92,19 @@ class BoundResource:
         self.request_field = snake(resource.singular)
         self._read = select(*(self.table.c[name] for name in self.codec.columns)).where(
             self.id_column == bindparam("id")
+        )
+        # Timestamp fields a client writes: checked before they are stored.
+        self.timestamps = tuple(
+            field.name
+            for field in self.codec.descriptor.fields
+            if is_timestamp(field) and field.name not in self.output_only
+        )
+        self.floats = tuple(
+            field.name
+            for field in self.codec.descriptor.fields
+            if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+            and not field.is_repeated
+            and field.name not in self.output_only
         )
         self.filters = self._filterables()
         self.sortables = self._sortables()
@@ -286,6 +300,21 @@ class BoundResource:
             if "." in name:
                 continue
             violations += _field_problems(message, name, spec)
+        for name in self.timestamps:
+            if message.HasField(name) and not valid_timestamp(getattr(message, name)):
+                violations.append(
+                    FieldViolation(
+                        name,
+                        "must be a time from year 1 to 9999 (UTC), with nanos from 0 to 999999999",
+                        f"{upper(name)}_INVALID",
+                    )
+                )
+        for name in self.floats:
+            # NaN equals nothing, no filter can name it, and SQLite stores it as NULL.
+            if math.isnan(getattr(message, name)):
+                violations.append(
+                    FieldViolation(name, "must be a number, not NaN", f"{upper(name)}_INVALID")
+                )
         prefix = f"{self.request_field}."
         violations = [FieldViolation(prefix + v.field, v.description, v.reason) for v in violations]
         for reference in declaration.references:
