@@ -88,6 +88,7 @@ class Row:
     labels: dict[str, str]
     due_time: datetime | None
     create_time: datetime
+    update_time: datetime
     delete_time: datetime | None
 
 
@@ -127,7 +128,7 @@ async def dataset(crm_database_url: str) -> AsyncIterator[Dataset]:
         rows = []
         for widget, owner, deleted in dataset_widgets():
             client = Client(test_host, owner)
-            created = await client.create(widget)
+            created = await client.create_widget(widget)
             if deleted:
                 created = await client.delete(created.id)
             rows.append(
@@ -143,6 +144,7 @@ async def dataset(crm_database_url: str) -> AsyncIterator[Dataset]:
                     labels=dict(widget.labels),
                     due_time=moment(widget.due_time) if widget.HasField("due_time") else None,
                     create_time=moment(created.create_time),
+                    update_time=moment(created.update_time),
                     delete_time=moment(created.delete_time) if deleted else None,
                 )
             )
@@ -183,7 +185,7 @@ class Junction:
 Node = Restriction | Negation | Junction
 
 STRING_FIELDS = ("display_name", "code", "owner_id")
-TIME_FIELDS = ("due_time", "create_time", "delete_time")
+TIME_FIELDS = ("due_time", "create_time", "update_time", "delete_time")
 ORDERED = ("=", "!=", "<", "<=", ">", ">=")
 
 
@@ -307,7 +309,7 @@ def known(values: tuple[str, ...]) -> st.SearchStrategy[str]:
 
 @dataclass(frozen=True)
 class RowTime:
-    """The create_time of the dataset's row ``index``, moved by ``micros``: known only then."""
+    """The field's time in the dataset's row ``index``, moved by ``micros``: known only then."""
 
     index: int
     micros: int
@@ -526,8 +528,8 @@ def resolved(node: Node, rows: list[Row]) -> Node:
         return Junction(node.operator, tuple(resolved(o, rows) for o in node.operands))
     if isinstance(node.value, RowTime):
         row = rows[node.value.index]
-        base = row.delete_time if node.field == "delete_time" and row.delete_time else None
-        at = (base or row.create_time) + timedelta(microseconds=node.value.micros)
+        base = getattr(row, node.field) or row.create_time
+        at = base + timedelta(microseconds=node.value.micros)
         return Restriction(node.field, node.key, node.operator, at)
     return node
 

@@ -114,7 +114,7 @@ class Writer:
     async def run(self, batch: list[Write]) -> None:
         for write in batch:
             if isinstance(write, Insert):
-                created = await self.client.create(
+                created = await self.client.create_widget(
                     Widget(display_name=write.name, size=write.size, labels={"walk": self.label})
                 )
                 self.inserted.append(created.id)
@@ -131,7 +131,7 @@ class Writer:
                     await self.hard_delete(widget_id)
             else:
                 widget = self.lasting[write.index % len(self.lasting)]
-                await self.client.update(Widget(id=widget.id, price=write.index + 0.5), ["price"])
+                await self.client.update(Widget(id=widget.id, price=write.index + 0.5), "price")
 
     async def hard_delete(self, widget_id: str) -> None:
         """Gone for good, as a purge leaves it."""
@@ -163,7 +163,7 @@ async def test_a_walk_lists_each_lasting_widget_once(
     client = Client.admin(host)
     label = uuid.uuid4().hex
     kept = [
-        await client.create(
+        await client.create_widget(
             Widget(display_name=write.name, size=write.size, labels={"walk": label})
         )
         for write in lasting

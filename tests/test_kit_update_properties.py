@@ -21,7 +21,7 @@ One host per test and engine; each example updates a widget of its own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,8 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_host.testing import RichError, TestHost, rich_error
-from support.widgets import ADA, ADMIN, Client, Widget, stamp, widgets_host
+from crm_host.testing import TestHost
+from support.widgets import ADA, ADMIN, Client, Widget, refused, stamp, widgets_host
 
 WRITABLE = (
     "display_name",
@@ -231,7 +231,7 @@ async def test_update_gives_what_the_mask_oracle_gives(host: TestHost, case: Cas
     stored = Widget()
     stored.CopyFrom(case.stored)
     stored.code = f"KEEP-{uuid.uuid4().hex[:8]}" if case.stored_code else ""
-    current = await admin.create(stored)
+    current = await admin.create_widget(stored)
 
     request = Widget()
     request.CopyFrom(case.request)
@@ -244,7 +244,7 @@ async def test_update_gives_what_the_mask_oracle_gives(host: TestHost, case: Cas
         if send and name != "etag":
             getattr(request, name).CopyFrom(elsewhere)
 
-    call = admin.update(request, list(case.paths))
+    call = admin.update(request, *case.paths)
     if case.etag == "stale":
         error = await refused(call)
         assert (error.code, error.reason) == (grpc.StatusCode.ABORTED, "ETAG_MISMATCH")
@@ -275,9 +275,3 @@ async def test_update_gives_what_the_mask_oracle_gives(host: TestHost, case: Cas
     assert updated.create_time == current.create_time
     assert await admin.get(current.id) == updated
     assert updated.update_time != elsewhere
-
-
-async def refused(call: Awaitable[Widget]) -> RichError:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call
-    return rich_error(failure.value)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 import grpc.aio
+import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
-from crm_host.testing import TestHost, start_test_host, stop_test_host
+from crm_host.testing import RichError, TestHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import widgets_pb2, widgets_pb2_grpc
 from testplugins.widgets import ADMIN_ROLE, WidgetsPlugin
 
@@ -53,6 +54,13 @@ def stamp(moment: datetime) -> timestamp_pb2.Timestamp:
     return value
 
 
+async def refused(call: Awaitable[Any]) -> RichError:
+    """The details of the error ``call`` fails with; fails when it succeeds."""
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await call
+    return rich_error(failure.value)
+
+
 def moment(value: timestamp_pb2.Timestamp) -> datetime:
     return value.ToDatetime(tzinfo=UTC)
 
@@ -70,7 +78,10 @@ class Client:
         """A caller who may change every widget, whoever owns it."""
         return cls(test_host, ADMIN, (ADMIN_ROLE,))
 
-    async def create(self, widget: Widget, request_id: str = "") -> Widget:
+    async def create(self, request_id: str = "", **fields: Any) -> Widget:
+        return await self.create_widget(Widget(**fields), request_id)
+
+    async def create_widget(self, widget: Widget, request_id: str = "") -> Widget:
         request = widgets_pb2.CreateWidgetRequest(widget=widget, request_id=request_id)
         created: Widget = await self.stub.CreateWidget(request, metadata=self.metadata, timeout=30)
         return created
@@ -80,9 +91,9 @@ class Client:
         found: Widget = await self.stub.GetWidget(request, metadata=self.metadata, timeout=30)
         return found
 
-    async def update(self, widget: Widget, paths: list[str]) -> Widget:
+    async def update(self, widget: Widget, *paths: str) -> Widget:
         request = widgets_pb2.UpdateWidgetRequest(
-            widget=widget, update_mask=field_mask_pb2.FieldMask(paths=paths)
+            widget=widget, update_mask=field_mask_pb2.FieldMask(paths=list(paths))
         )
         updated: Widget = await self.stub.UpdateWidget(request, metadata=self.metadata, timeout=30)
         return updated
