@@ -360,3 +360,44 @@ async def test_a_price_is_a_number_or_infinite(service: Fixture) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await client.update(Widget(id=service.widget_id, price=float("nan")), "price")
     assert rich_error(failure.value).violations == [("widget.price", "PRICE_INVALID")]
+
+
+@SETTINGS
+@given(
+    widget_ids=st.lists(st.one_of(ids, st.just(""), st.just("existing")), min_size=3, max_size=3),
+    name=big_text,
+    filter=filters,
+    order_by=order_bys,
+    update=st.booleans(),
+)
+async def test_any_references_and_queries_of_parts(
+    service: Fixture,
+    widget_ids: list[str],
+    name: str,
+    filter: str,
+    order_by: str,
+    update: bool,
+) -> None:
+    """Parts refer to widgets: any id in a reference is checked, never used blindly."""
+    stub = service.client.stub
+    metadata = service.client.metadata
+    widget_id, spare_for_id, keeper_id = (
+        service.widget_id if value == "existing" else value for value in widget_ids
+    )
+    part = widgets_pb2.Part(
+        name=name, widget_id=widget_id, spare_for_id=spare_for_id, keeper_id=keeper_id
+    )
+    if update:
+        kept = await stub.CreatePart(
+            widgets_pb2.CreatePartRequest(part=widgets_pb2.Part(name="kept")), metadata=metadata
+        )
+        part.id = kept.id
+        await precise(stub.UpdatePart(widgets_pb2.UpdatePartRequest(part=part), metadata=metadata))
+    else:
+        await precise(stub.CreatePart(widgets_pb2.CreatePartRequest(part=part), metadata=metadata))
+    await precise(
+        stub.ListParts(
+            widgets_pb2.ListPartsRequest(filter=filter, order_by=order_by, page_size=5),
+            metadata=metadata,
+        )
+    )
