@@ -16,73 +16,14 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
-from google.protobuf import field_mask_pb2, timestamp_pb2
 from sqlalchemy import update
 
 from crm_host.errors import ServiceError
 from crm_host.kit import BoundResource, Field
-from crm_host.testing import TestHost, rich_error, start_test_host, stop_test_host
-from testplugins._proto.crmtest.v1 import widgets_pb2, widgets_pb2_grpc
+from crm_host.testing import TestHost, start_test_host, stop_test_host
+from support.widgets import DOMAIN, Client, Widget, refused, stamp
+from testplugins._proto.crmtest.v1 import widgets_pb2
 from testplugins.widgets import ADMIN_ROLE, WIDGET, WidgetRow, WidgetsPlugin
-
-Widget = widgets_pb2.Widget
-DOMAIN = "crmtest.v1.WidgetService"
-
-
-class Client:
-    """The widget service as one caller sees it."""
-
-    def __init__(self, test_host: TestHost, account_id: str, roles: tuple[str, ...] = ()) -> None:
-        self.stub = widgets_pb2_grpc.WidgetServiceStub(test_host.channel)
-        self.metadata = test_host.caller(account_id, roles)
-        self.account_id = account_id
-
-    async def create(self, request_id: str = "", **fields: Any) -> Widget:
-        widget = Widget(**fields)
-        request = widgets_pb2.CreateWidgetRequest(widget=widget, request_id=request_id)
-        created: Widget = await self.stub.CreateWidget(request, metadata=self.metadata, timeout=10)
-        return created
-
-    async def get(self, widget_id: str) -> Widget:
-        request = widgets_pb2.GetWidgetRequest(id=widget_id)
-        found: Widget = await self.stub.GetWidget(request, metadata=self.metadata, timeout=10)
-        return found
-
-    async def update(self, widget: Widget, *paths: str) -> Widget:
-        request = widgets_pb2.UpdateWidgetRequest(
-            widget=widget, update_mask=field_mask_pb2.FieldMask(paths=list(paths))
-        )
-        updated: Widget = await self.stub.UpdateWidget(request, metadata=self.metadata, timeout=10)
-        return updated
-
-    async def delete(self, widget_id: str, etag: str = "") -> Widget:
-        request = widgets_pb2.DeleteWidgetRequest(id=widget_id, etag=etag)
-        deleted: Widget = await self.stub.DeleteWidget(request, metadata=self.metadata, timeout=10)
-        return deleted
-
-    async def undelete(self, widget_id: str, etag: str = "") -> Widget:
-        request = widgets_pb2.UndeleteWidgetRequest(id=widget_id, etag=etag)
-        restored: Widget = await self.stub.UndeleteWidget(
-            request, metadata=self.metadata, timeout=10
-        )
-        return restored
-
-    async def page(self, **fields: Any) -> widgets_pb2.ListWidgetsResponse:
-        request = widgets_pb2.ListWidgetsRequest(**fields)
-        response: widgets_pb2.ListWidgetsResponse = await self.stub.ListWidgets(
-            request, metadata=self.metadata, timeout=10
-        )
-        return response
-
-    async def all(self, **fields: Any) -> list[Widget]:
-        found: list[Widget] = []
-        token = ""
-        while True:
-            response = await self.page(page_token=token, **fields)
-            found.extend(response.widgets)
-            token = response.next_page_token
-            if not token:
-                return found
 
 
 @pytest.fixture
@@ -105,18 +46,6 @@ def bob(widgets_host: TestHost) -> Client:
 @pytest.fixture
 def admin(widgets_host: TestHost) -> Client:
     return Client(widgets_host, "33333333-3333-4333-8333-333333333333", (ADMIN_ROLE,))
-
-
-async def refused(call: Any) -> Any:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call
-    return rich_error(failure.value)
-
-
-def stamp(moment: datetime) -> timestamp_pb2.Timestamp:
-    value = timestamp_pb2.Timestamp()
-    value.FromDatetime(moment)
-    return value
 
 
 async def test_create_then_get_keeps_every_kind_of_field(ada: Client) -> None:

@@ -22,12 +22,20 @@ from google.protobuf.message import Message
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _TIMESTAMP = "google.protobuf.Timestamp"
+# 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, as seconds since the epoch.
+_MIN_SECONDS = -62_135_596_800
+_MAX_SECONDS = 253_402_300_799
 
 
 def timestamp(value: datetime) -> timestamp_pb2.Timestamp:
     """An aware datetime as a Timestamp, without Timestamp.FromDatetime's time tuple."""
     seconds, micros = divmod((value - _EPOCH) // _MICROSECOND, 1_000_000)
     return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
+
+
+def valid_timestamp(value: timestamp_pb2.Timestamp) -> bool:
+    """Whether ``value`` is a time a datetime holds: years 1 to 9999, nanos in range."""
+    return _MIN_SECONDS <= value.seconds <= _MAX_SECONDS and 0 <= value.nanos <= 999_999_999
 
 
 def from_timestamp(value: timestamp_pb2.Timestamp) -> datetime:
@@ -233,4 +241,5 @@ def _json_value(message: Message, name: str) -> Any:
         return list(value)
     if not message.HasField(name):
         return None
-    return json_format.MessageToDict(value, preserving_proto_field_name=True)
+    # An empty message reads back as unset: stored alike, so that setting one is no change.
+    return json_format.MessageToDict(value, preserving_proto_field_name=True) or None

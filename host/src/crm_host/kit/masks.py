@@ -61,6 +61,27 @@ def _set_fields(message: Message) -> list[str]:
     return [field.name for field, _ in message.ListFields()]
 
 
+def _with_parents(request: Message, paths: list[str]) -> Message:
+    """``request`` with the messages that nested paths reach into set.
+
+    FieldMask.MergeMessage skips a nested path whose message the source
+    leaves unset; AIP-161 clears it: ``spec.material`` with no ``spec`` in
+    the request means an empty material. Paths under a whole-field path are
+    left alone: the whole field is replaced as the request has it.
+    """
+    source = type(request)()
+    source.CopyFrom(request)
+    for path in paths:
+        parts = path.split(".")
+        if len(parts) == 1 or any(path.startswith(other + ".") for other in paths):
+            continue
+        parent: Any = source
+        for part in parts[:-1]:
+            parent = getattr(parent, part)
+        parent.SetInParent()
+    return source
+
+
 def apply(
     current: Message,
     request: Message,
@@ -87,7 +108,10 @@ def apply(
     result.CopyFrom(current)
     if kept:
         field_mask_pb2.FieldMask(paths=kept).MergeMessage(
-            request, result, replace_message_field=True, replace_repeated_field=True
+            _with_parents(request, kept),
+            result,
+            replace_message_field=True,
+            replace_repeated_field=True,
         )
     tops = frozenset(path.split(".")[0] for path in kept)
     return Change(result, tops, tuple(sorted(set(kept))))

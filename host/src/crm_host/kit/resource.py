@@ -15,6 +15,7 @@ violations name request fields (``person.emails``): a missing resource is
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -23,14 +24,17 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm_host.auth import Principal
 from crm_host.errors import FieldViolation, ServiceError, one_per_field
 from crm_host.kit import idempotency, masks, paging, references
-from crm_host.kit.codec import Codec, etag_of, is_timestamp
+from crm_host.kit.codec import Codec, etag_of, is_timestamp, valid_timestamp
 from crm_host.kit.declaration import MANAGED_FIELDS, Resource, Rule, Unique
 from crm_host.kit.filtering import Filterable, FilterError, ValueType, compare, parse_filter
 
@@ -88,6 +92,19 @@ class BoundResource:
         self.request_field = snake(resource.singular)
         self._read = select(*(self.table.c[name] for name in self.codec.columns)).where(
             self.id_column == bindparam("id")
+        )
+        # Timestamp fields a client writes: checked before they are stored.
+        self.timestamps = tuple(
+            field.name
+            for field in self.codec.descriptor.fields
+            if is_timestamp(field) and field.name not in self.output_only
+        )
+        self.floats = tuple(
+            field.name
+            for field in self.codec.descriptor.fields
+            if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+            and not field.is_repeated
+            and field.name not in self.output_only
         )
         self.filters = self._filterables()
         self.sortables = self._sortables()
@@ -258,6 +275,15 @@ class BoundResource:
     def to_message(self, row: Any) -> Message:
         return self.codec.to_message(row)
 
+    def normalized(self, message: Message) -> Message:
+        """A copy of ``message`` as the declaration's ``normalize`` leaves it."""
+        copy = type(message)()
+        copy.CopyFrom(message)
+        if self.declaration.normalize is not None:
+            # Its violations are reported when the message is checked as a whole.
+            self.declaration.normalize(copy, [])
+        return copy
+
     def values(
         self, message: Message, caller: Principal | None, session: Session
     ) -> dict[str, Any]:
@@ -274,6 +300,21 @@ class BoundResource:
             if "." in name:
                 continue
             violations += _field_problems(message, name, spec)
+        for name in self.timestamps:
+            if message.HasField(name) and not valid_timestamp(getattr(message, name)):
+                violations.append(
+                    FieldViolation(
+                        name,
+                        "must be a time from year 1 to 9999 (UTC), with nanos from 0 to 999999999",
+                        f"{upper(name)}_INVALID",
+                    )
+                )
+        for name in self.floats:
+            # NaN equals nothing, no filter can name it, and SQLite stores it as NULL.
+            if math.isnan(getattr(message, name)):
+                violations.append(
+                    FieldViolation(name, "must be a number, not NaN", f"{upper(name)}_INVALID")
+                )
         prefix = f"{self.request_field}."
         violations = [FieldViolation(prefix + v.field, v.description, v.reason) for v in violations]
         for reference in declaration.references:
@@ -549,10 +590,12 @@ class BoundResource:
                     raise self.invalid(
                         [FieldViolation("update_mask", error.description, "UPDATE_MASK_INVALID")]
                     ) from None
+                # Compared as stored: a value normalize() makes the stored one is no change.
+                candidate = self.normalized(change.message)
                 changed_immutable = sorted(
                     name
                     for name in change.fields & self.immutable
-                    if getattr(change.message, name) != getattr(current, name)
+                    if getattr(candidate, name) != getattr(current, name)
                 )
                 if changed_immutable:
                     raise self.invalid(
@@ -680,12 +723,38 @@ def _json_map(column: Any) -> Callable[[str, Any], Any]:
 
     def compile(operator: str, value: Any) -> Any:
         key, wanted = value
-        extracted = column[key].as_string()
+        extracted = _MapValue(column, literal(key, String()))
         if wanted is None:
             return extracted.is_not(None)
         return compare(extracted, operator, wanted)
 
     return compile
+
+
+class _MapValue(FunctionElement[str]):
+    """A JSON map column's value at one key, as text; NULL without the key.
+
+    Any key, a double quote in it included: SQLite's JSON paths cannot name
+    such a key (``$."a"b"``), so there the key is looked up with json_each.
+    """
+
+    type = String()
+    name = "map_value"
+    inherit_cache = True
+
+
+@compiles(_MapValue)
+def _map_value(element: _MapValue, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key = element.clauses
+    return compiler.process(func.json_extract_path_text(column, key), **kw)
+
+
+@compiles(_MapValue, "sqlite")
+def _map_value_sqlite(element: _MapValue, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key = element.clauses
+    entries = func.json_each(column).table_valued("key", "value")
+    found = select(entries.c.value).where(entries.c.key == key).scalar_subquery()
+    return compiler.process(found, **kw)
 
 
 def _is_map(field: Any) -> bool:
