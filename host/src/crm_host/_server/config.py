@@ -118,8 +118,27 @@ class HostSettings(BaseModel):
     )
     purge_interval_seconds: float = _option(
         60.0,
-        "how often expired soft-deleted resources and old request ids are purged (0: never)",
+        "how often expired soft-deleted resources, old request ids and old events are purged"
+        " (0: never)",
         ge=0,
+    )
+    events_poll_interval_seconds: float = _option(
+        1.0, "how often each replica looks for new events without a wake-up", gt=0
+    )
+    events_heartbeat_seconds: float = _option(
+        15.0, "how long a Watch stream may stay silent before a heartbeat", gt=0
+    )
+    events_retention_seconds: float = _option(
+        7 * 24 * 3600.0, "how long events are kept for Watch replays and late handlers", gt=0
+    )
+    events_handler_attempts: int = _option(
+        5, "failures of an event handler on one event before it is dead-lettered", gt=0
+    )
+    events_handler_backoff_seconds: float = _option(
+        1.0, "wait before an event handler's first retry; it doubles each time", ge=0
+    )
+    events_handler_timeout_seconds: float = _option(
+        30.0, "how long an event handler may take over one event before it counts as failed", gt=0
     )
     hook_timeout_seconds: float = _option(
         30.0, "how long each plugin's startup or shutdown hook may take (0: no limit)", ge=0
