@@ -8,6 +8,9 @@ methods over gRPC or through ``events.publish`` in a real transaction.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -19,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from crm_host._proto.crm.events.v1 import events_pb2, events_pb2_grpc
 from crm_host._server.plugins import PluginError
-from crm_host.events import secret_fields
-from crm_host.testing import TestHost, start_test_host, stop_test_host
+from crm_host.events import Event, secret_fields
+from crm_host.testing import TestHost, rich_error, start_test_host, stop_test_host
 from testplugins._proto.crmtest.v1 import widgets_pb2, widgets_pb2_grpc
-from testplugins.bells import RUNG, BellsPlugin
+from testplugins.bells import LISTENER_ROLE, RUNG, BellsPlugin
 from testplugins.widgets import WidgetsPlugin
 
 Widget = widgets_pb2.Widget
@@ -255,3 +258,213 @@ async def test_a_type_whose_message_holds_a_secret_stops_the_host(crm_database_u
     leaky.register_event_types = hookimpl(Leaky.register_event_types)  # type: ignore[method-assign]
     with pytest.raises(PluginError, match=r"leaky.*page_token"):
         await start_test_host([(leaky, "leaky")], crm_database_url)
+
+
+async def test_handlers_get_every_event_once_in_order(events_host: StartEvents) -> None:
+    bells = BellsPlugin(patterns=["bells.bell.*"])
+    host = await events_host(bells)
+    stub, caller = widgets(host)
+    rung = [await host.database.transaction(ring(host, f"bell-{i}")) for i in range(5)]
+    # Not matched by the handler's patterns: never delivered.
+    await stub.CreateWidget(
+        widgets_pb2.CreateWidgetRequest(widget=Widget(display_name="quiet")), metadata=caller
+    )
+    last = await host.database.transaction(ring(host, "last"))
+    await until(lambda: len(bells.handled) == 6, "six bells handled")
+    assert [e.id for e in bells.handled] == [*rung, last]
+    assert all(e.type == RUNG for e in bells.handled)
+    assert [e.sequence for e in bells.handled] == sorted(e.sequence for e in bells.handled)
+    assert bells.handled[0].message(Widget).display_name == "bell-0"
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered_and_others_flow(
+    events_host: StartEvents, crm_database_url: str
+) -> None:
+    bells = BellsPlugin(patterns=["bells.bell.*"])
+    bells.failing = {"flaky": 2, "broken": -1}
+    host = await events_host(bells)
+    for subject in ("before", "flaky", "broken", "after"):
+        await host.database.transaction(ring(host, subject))
+    await until(lambda: [e.subject for e in bells.handled] == ["before", "flaky", "after"], "flow")
+    # flaky: two failures, then handled; broken: three failures (the limit), then dead.
+    assert bells.calls == 1 + 3 + 3 + 1
+    listing = cli(crm_database_url, "events", "dead-letters")
+    assert listing.returncode == 0, listing.stderr
+    [row] = [line for line in listing.stdout.splitlines() if "bells.recorder" in line]
+    letter, handler, _, _, type_name, attempts, error = row.split()[:7]
+    assert (handler, type_name, attempts, error) == ("bells.recorder", RUNG, "3", "RuntimeError")
+
+    bells.failing.clear()
+    retried = cli(crm_database_url, "events", "retry", letter)
+    assert retried.returncode == 0, retried.stderr
+    await until(lambda: [e.subject for e in bells.handled][-1] == "broken", "the retry")
+    listing = cli(crm_database_url, "events", "dead-letters")
+    assert "bells.recorder" not in listing.stdout
+    missing = cli(crm_database_url, "events", "retry", "999999")
+    assert missing.returncode == 1
+    assert "no dead letter has the id 999999" in missing.stderr
+
+
+def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``crm-host ARGS`` on the test's database, with no plugin loaded."""
+    return subprocess.run(
+        [sys.executable, "-m", "crm_host", *args, "--database-url", database_url, "--plugins", ""],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CRM_LOG_FORMAT": "text"},
+        check=False,
+    )
+
+
+async def test_watch_replays_from_a_cursor_then_goes_live(events_host: StartEvents) -> None:
+    host = await events_host()
+    early = Watcher(host)
+    cursor = await early.heartbeat()
+    first = [await host.database.transaction(ring(host, f"early-{i}")) for i in range(3)]
+    await early.events(3)
+    early.cancel()
+    # Resuming from the cursor before them replays all three, then follows.
+    watcher = Watcher(host, cursor=cursor)
+    assert await watcher.heartbeat() == cursor
+    replayed = await watcher.events(3)
+    assert [e.id for e in replayed] == first
+    live = await host.database.transaction(ring(host, "live"))
+    [got] = await watcher.events(1)
+    assert got.id == live
+    # Then silence: heartbeats carry the cursor of the last event.
+    assert await watcher.heartbeat() == got.attributes["sequence"].ce_string
+    watcher.cancel()
+    # A cursor from the middle replays only what came after it.
+    middle = Watcher(host, cursor=replayed[1].attributes["sequence"].ce_string)
+    assert [e.id for e in await middle.events(2)] == [first[2], live]
+    middle.cancel()
+
+
+async def test_watch_shows_each_caller_only_the_types_it_may_watch(
+    events_host: StartEvents,
+) -> None:
+    host = await events_host()
+    stub, caller = widgets(host)
+    listener = Watcher(host, roles=(LISTENER_ROLE,))
+    admin = Watcher(host)
+    await listener.heartbeat()
+    await admin.heartbeat()
+    await stub.CreateWidget(
+        widgets_pb2.CreateWidgetRequest(widget=Widget(display_name="secret plans")),
+        metadata=caller,
+    )
+    rung = await host.database.transaction(ring(host, "public"))
+    assert [e.type for e in await admin.events(2)] == ["crmtest.widget.created.v1", RUNG]
+    [seen] = await listener.events(1)
+    assert seen.id == rung
+    # The widget event passed the listener by: its heartbeat cursor moved past it.
+    assert await listener.heartbeat() == seen.attributes["sequence"].ce_string
+    listener.cancel()
+    admin.cancel()
+
+    denied = Watcher(host, roles=(LISTENER_ROLE,), types=["crmtest.widget.created.v1"])
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await denied.next()
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert rich_error(refused.value).reason == "WATCH_DENIED"
+    nobody = Watcher(host, roles=())
+    [none] = [await nobody.heartbeat()]
+    assert none.isdigit()
+    nobody.cancel()
+
+
+@pytest.mark.parametrize(
+    ("cursor", "types", "field", "reason"),
+    [
+        ("abc", [], "cursor", "CURSOR_INVALID"),
+        ("999999", [], "cursor", "CURSOR_INVALID"),
+        ("", ["no such type"], "types[0]", "TYPE_INVALID"),
+        ("", ["crmtest.gadget.created.v1"], "types[0]", "TYPE_UNKNOWN"),
+    ],
+)
+async def test_watch_refuses_bad_requests_naming_the_field(
+    events_host: StartEvents, cursor: str, types: list[str], field: str, reason: str
+) -> None:
+    host = await events_host()
+    watcher = Watcher(host, cursor=cursor, types=types)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await watcher.next()
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    error = rich_error(refused.value)
+    assert (error.reason, error.violations) == (reason, [(field, reason)])
+
+
+async def test_a_cursor_older_than_the_retention_is_expired(events_host: StartEvents) -> None:
+    host = await events_host(events_retention_seconds=0.001)
+    for i in range(4):
+        await host.database.transaction(ring(host, f"old-{i}"))
+    watcher = Watcher(host, cursor="0")
+    await watcher.events(4)
+    watcher.cancel()
+    await asyncio.sleep(0.01)
+    # Every event but the newest goes; numbering continues from it.
+    assert await host.events.purge() == 3
+    expired = Watcher(host, cursor="0")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await expired.next()
+    assert refused.value.code() == grpc.StatusCode.OUT_OF_RANGE
+    error = rich_error(refused.value)
+    assert error.reason == "CURSOR_EXPIRED"
+    newest = int(error.metadata["oldestCursor"]) + 1
+    # From the oldest cursor kept, the replay works.
+    kept = Watcher(host, cursor=error.metadata["oldestCursor"])
+    [event] = await kept.events(1)
+    assert event.attributes["sequence"].ce_string == str(newest)
+    after = await host.database.transaction(ring(host, "new"))
+    [fresh] = await kept.events(1)
+    assert (fresh.id, fresh.attributes["sequence"].ce_string) == (after, str(newest + 1))
+    kept.cancel()
+
+
+async def test_tail_prints_the_stream(events_host: StartEvents, crm_database_url: str) -> None:
+    host = await events_host()
+    ids = [await host.database.transaction(ring(host, f"tail-{i}")) for i in range(2)]
+    watcher = Watcher(host, cursor="0")
+    await watcher.events(2)
+    watcher.cancel()
+    tailed = await asyncio.to_thread(
+        cli, crm_database_url, "events", "tail", "--cursor", "0", "--no-follow"
+    )
+    assert tailed.returncode == 0, tailed.stderr
+    lines = tailed.stdout.splitlines()
+    assert lines[0].split() == ["CURSOR", "TIME", "TYPE", "SUBJECT", "ID"]
+    assert [line.split()[2:] for line in lines[1:]] == [
+        [RUNG, "tail-0", ids[0]],
+        [RUNG, "tail-1", ids[1]],
+    ]
+
+
+@pytest.mark.parametrize("crm_database_url", ["postgresql"], indirect=True)
+async def test_two_replicas_handle_each_event_once_and_watch_each_other(
+    events_host: StartEvents,
+) -> None:
+    first_bells, second_bells = BellsPlugin(["bells.*"]), BellsPlugin(["bells.*"])
+    first = await events_host(first_bells)
+    second = await events_host(second_bells)
+    assert first.events.leadership.leading != second.events.leadership.leading
+    watcher = Watcher(second)
+    await watcher.heartbeat()
+    published = []
+    for i in range(20):
+        host = first if i % 2 else second
+        published.append(await host.database.transaction(ring(host, f"bell-{i}")))
+
+    def handled() -> list[Event]:
+        return first_bells.handled + second_bells.handled
+
+    await until(lambda: len(handled()) >= 20, "twenty events handled")
+    # A second delivery, were there one, would come within a few polls.
+    await asyncio.sleep(1.0)
+    ids = [e.id for e in handled()]
+    assert sorted(ids) == sorted(published)
+    assert len(ids) == len(set(ids))
+    # One replica leads and handles; the other watched them all, its own or not.
+    assert not (first_bells.handled and second_bells.handled)
+    assert {e.id for e in await watcher.events(20)} == set(published)
+    watcher.cancel()

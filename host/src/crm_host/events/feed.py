@@ -154,8 +154,9 @@ class Feed:
         while not self._stopping.is_set():
             try:
                 raw: Any = self.engine.raw_connection()
-                raw.detach()
+                # Out of the pool: it stays in LISTEN mode until closed.
                 connection = raw.driver_connection
+                raw.detach()
                 try:
                     connection.autocommit = True
                     quoted = channel.replace('"', '""') if channel else ""
@@ -164,7 +165,7 @@ class Feed:
                         for _ in connection.notifies(timeout=LISTEN_TICK, stop_after=1):
                             self.nudge()
                 finally:
-                    raw.close()
+                    connection.close()
             except Exception as exc:
                 log.warning(
                     "listening for events failed, polling meanwhile: %s", type(exc).__name__

@@ -17,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import zlib
-from typing import IO, Any
+from collections.abc import Iterator
+from typing import IO
 
 from sqlalchemy import Connection, Engine, text
 
@@ -34,6 +36,9 @@ class Leadership:
         self._file: IO[bytes] | None = None
         self.schema = ""
         self.leading = False
+        # The lock's connection is used from worker threads, one at a time;
+        # resigning (on shutdown) waits for a numbering in flight.
+        self._using = threading.Lock()
 
     def channel(self) -> str | None:
         """The NOTIFY channel of this database's events, on PostgreSQL."""
@@ -49,7 +54,8 @@ class Leadership:
     def try_lead(self) -> bool:
         """Lead if nobody does; whether this host leads now. Blocking: call it on a thread."""
         if self.leading:
-            return self._still_leading()
+            with self._using:
+                return self._still_leading()
         if self.engine.dialect.name == "postgresql":
             self.leading = self._take_advisory_lock()
         else:
@@ -94,12 +100,16 @@ class Leadership:
             self.connection.execute(text("SELECT 1"))
             self.connection.commit()
         except Exception:
-            self.resign()
+            self._release()
             return False
         return True
 
     def resign(self) -> None:
-        """Stop leading (release the lock), e.g. on shutdown or a broken connection."""
+        """Stop leading (release the lock), e.g. on shutdown."""
+        with self._using:
+            self._release()
+
+    def _release(self) -> None:
         self.leading = False
         if self.connection is not None:
             with contextlib.suppress(Exception):
@@ -109,8 +119,14 @@ class Leadership:
             self._file.close()
             self._file = None
 
-    def connect(self) -> Any:
-        """Where the leader writes: its lock's connection, or a fresh one (SQLite)."""
-        if self.connection is not None:
-            return contextlib.nullcontext(self.connection)
-        return self.engine.connect()
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """Where the leader numbers: its lock's connection, or a fresh one (SQLite)."""
+        with self._using:
+            if self.connection is not None:
+                yield self.connection
+                return
+            if not self.leading:
+                raise RuntimeError("numbering without leading")
+            with self.engine.connect() as connection:
+                yield connection
