@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
+import sqlalchemy
 from google.protobuf import field_mask_pb2
 from sqlalchemy.orm import Session
 
@@ -467,4 +468,38 @@ async def test_two_replicas_handle_each_event_once_and_watch_each_other(
     # One replica leads and handles; the other watched them all, its own or not.
     assert not (first_bells.handled and second_bells.handled)
     assert {e.id for e in await watcher.events(20)} == set(published)
+    watcher.cancel()
+
+
+@pytest.mark.parametrize("crm_database_url", ["postgresql"], indirect=True)
+async def test_a_dead_leaders_work_is_taken_over(
+    events_host: StartEvents, crm_database_url: str
+) -> None:
+    first_bells, second_bells = BellsPlugin(["bells.*"]), BellsPlugin(["bells.*"])
+    first = await events_host(first_bells)
+    second = await events_host(second_bells)
+    leader, follower = (first, second) if first.events.leadership.leading else (second, first)
+    handlers = {id(first): first_bells, id(second): second_bells}
+    before = await leader.database.transaction(ring(leader, "before"))
+    await until(lambda: [e.id for e in handlers[id(leader)].handled] == [before], "before")
+    # The leader's database session dies (as when its process or network does).
+    lock = leader.events.leadership.connection
+    assert lock is not None
+    driver: Any = lock.connection.driver_connection
+    pid = driver.info.backend_pid
+    admin = sqlalchemy.create_engine(crm_database_url)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    await until(
+        lambda: follower.events.leadership.leading and not leader.events.leadership.leading,
+        "the follower leads",
+    )
+    after = [await leader.database.transaction(ring(leader, f"after-{i}")) for i in range(5)]
+    await until(lambda: len(handlers[id(follower)].handled) == 5, "the new leader handles")
+    assert [e.id for e in handlers[id(follower)].handled] == after
+    assert [e.id for e in handlers[id(leader)].handled] == [before]
+    # Its feed still works as a follower's: its watchers see the new leader's numbering.
+    watcher = Watcher(leader, cursor="0")
+    assert [e.id for e in await watcher.events(6)] == [before, *after]
     watcher.cancel()
