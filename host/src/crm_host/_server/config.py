@@ -18,6 +18,7 @@ validated before anything starts.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -137,6 +138,18 @@ class HostSettings(BaseModel):
     events_handler_backoff_seconds: float = _option(
         1.0, "wait before an event handler's first retry; it doubles each time", ge=0
     )
+    events_url: str | None = _option(
+        None, "relay every event to this NATS JetStream server (nats://host:4222)", secret=True
+    )
+    events_stream: str = _option(
+        "CRM_EVENTS", "the JetStream stream events are relayed to (created when missing)"
+    )
+    events_subject_prefix: str = _option(
+        "crm", "the first token of relayed events' subjects: <prefix>.<plugin>.<resource>.<verb>"
+    )
+    events_duplicate_window_seconds: float = _option(
+        3600.0, "how long JetStream drops a relayed event's repeat (by its id)", gt=0
+    )
     events_handler_timeout_seconds: float = _option(
         30.0, "how long an event handler may take over one event before it counts as failed", gt=0
     )
@@ -166,6 +179,27 @@ class HostSettings(BaseModel):
             make_url(value)
         except ArgumentError:
             raise ValueError("not a database URL (dialect+driver://...)") from None
+        return value
+
+    @field_validator("events_url")
+    @classmethod
+    def _events_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("nats://", "tls://")):
+            raise ValueError("not a NATS URL (nats://host:port or tls://host:port)")
+        return value
+
+    @field_validator("events_stream")
+    @classmethod
+    def _events_stream(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise ValueError("must be 1 to 64 letters, digits, - or _")
+        return value
+
+    @field_validator("events_subject_prefix")
+    @classmethod
+    def _events_subject_prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}(\.[A-Za-z0-9_-]{1,32}){0,3}", value):
+            raise ValueError("must be NATS subject tokens (letters, digits, - or _) joined by dots")
         return value
 
     @model_validator(mode="after")

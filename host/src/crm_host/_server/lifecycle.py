@@ -31,6 +31,7 @@ from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator
 from crm_host.database import Database
 from crm_host.events import Event, Events
+from crm_host.events.relay import RelaySettings
 from crm_host.events.runtime import EventSettings
 from crm_host.events.types import DEFAULT_WATCH_ROLES, EventTypeError
 from crm_host.hookspecs import HealthCheck, HealthScope
@@ -66,6 +67,14 @@ class Host:
                 retention=settings.events_retention_seconds,
                 heartbeat=settings.events_heartbeat_seconds,
                 purge_interval=settings.purge_interval_seconds,
+                relay=None
+                if settings.events_url is None
+                else RelaySettings(
+                    url=settings.events_url,
+                    stream=settings.events_stream,
+                    subject_prefix=settings.events_subject_prefix,
+                    duplicate_window=settings.events_duplicate_window_seconds,
+                ),
             ),
         )
         self.kit = Kit(self.database, self.events)

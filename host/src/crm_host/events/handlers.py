@@ -57,6 +57,9 @@ class Handler:
     name: str
     patterns: tuple[str, ...]
     handle: Handle
+    # False: never dead-letter, retry until it works (the NATS relay).
+    dead_letters: bool = True
+    max_backoff: float = MAX_BACKOFF
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,16 @@ class Handlers:
         self.handlers: dict[str, Handler] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
-    def register(self, plugin: str, name: str, patterns: Sequence[str], handle: Handle) -> None:
+    def register(
+        self,
+        plugin: str,
+        name: str,
+        patterns: Sequence[str],
+        handle: Handle,
+        *,
+        dead_letters: bool = True,
+        max_backoff: float = MAX_BACKOFF,
+    ) -> None:
         if not HANDLER_NAME.match(name):
             raise EventTypeError(f"handler name {name[:80]!r} must be lower-case letters, - and _")
         full = f"{plugin}.{name}"
@@ -92,7 +104,9 @@ class Handlers:
             raise EventTypeError(f"handler {full} needs a list of event types or patterns")
         if not callable(handle):
             raise EventTypeError(f"handler {full} is not callable")
-        self.handlers[full] = Handler(full, tuple(check_pattern(p) for p in patterns), handle)
+        self.handlers[full] = Handler(
+            full, tuple(check_pattern(p) for p in patterns), handle, dead_letters, max_backoff
+        )
 
     def types_of(self, handler: Handler) -> list[str] | None:
         """The declared types ``handler`` gets; None for every type."""
@@ -162,7 +176,7 @@ class Handlers:
                 moved = await self._save(handler, progress, event.sequence, 0, None)
             else:
                 attempts += 1
-                if attempts >= self.settings.attempts:
+                if handler.dead_letters and attempts >= self.settings.attempts:
                     log.error(
                         "handler %s failed on event %s %d times (%s): dead-lettered",
                         handler.name,
@@ -174,15 +188,18 @@ class Handlers:
                         handler, progress, event.sequence, 0, None, dead=(event, attempts, error)
                     )
                 else:
-                    delay = min(MAX_BACKOFF, self.settings.backoff * 2 ** (attempts - 1))
+                    delay = min(
+                        handler.max_backoff, self.settings.backoff * 2 ** min(attempts - 1, 30)
+                    )
                     log.warning(
-                        "handler %s failed on event %s (%s, attempt %d of %d); retrying in %gs",
+                        "handler %s failed on event %s (%s, attempt %d); retrying in %gs, "
+                        "%d events waiting",
                         handler.name,
                         event.id,
                         error,
                         attempts,
-                        self.settings.attempts,
                         delay,
+                        upto - cursor,
                     )
                     later = datetime.now(UTC) + timedelta(seconds=delay)
                     await self._save(handler, progress, cursor, attempts, later)

@@ -18,6 +18,7 @@ from crm_host.events.feed import Feed
 from crm_host.events.handlers import Handlers, HandlerSettings
 from crm_host.events.leader import Leadership
 from crm_host.events.outbox import Publisher
+from crm_host.events.relay import RELAY_HANDLER, RELAY_MAX_BACKOFF, JetStreamRelay, RelaySettings
 from crm_host.events.types import EventTypes
 
 log = logging.getLogger("crm_host.events")
@@ -37,6 +38,8 @@ class EventSettings:
     retention: float = 7 * 24 * 3600.0
     heartbeat: float = 15.0
     purge_interval: float = 60.0
+    # The NATS JetStream relay, when events_url is set.
+    relay: RelaySettings | None = None
 
 
 class Events:
@@ -61,6 +64,17 @@ class Events:
                 poll_interval=self.settings.poll_interval,
             ),
         )
+        self.relay: JetStreamRelay | None = None
+        if self.settings.relay is not None:
+            self.relay = JetStreamRelay(self.settings.relay)
+            self.handlers.register(
+                "host",
+                RELAY_HANDLER,
+                ["*"],
+                self.relay.handle,
+                dead_letters=False,
+                max_backoff=RELAY_MAX_BACKOFF,
+            )
         self._purging: asyncio.Task[None] | None = None
         self.started = False
 
@@ -102,6 +116,8 @@ class Events:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._purging
         await self.handlers.stop()
+        if self.relay is not None:
+            await self.relay.close()
         await self.feed.stop()
 
     async def purge(self) -> int:
