@@ -92,6 +92,7 @@ POSTGRESQL_URL_VARIABLE = "CRM_TEST_DATABASE_URL"
 
 HOST_SERVICES = frozenset(
     {
+        "crm.events.v1.EventService",
         "crm.host.v1.HostService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
