@@ -19,6 +19,7 @@ import grpc.aio
 import pytest
 import sqlalchemy
 from google.protobuf import field_mask_pb2
+from prometheus_client import generate_latest
 from sqlalchemy.orm import Session
 
 from crm_host._proto.crm.events.v1 import events_pb2, events_pb2_grpc
@@ -503,3 +504,32 @@ async def test_a_dead_leaders_work_is_taken_over(
     watcher = Watcher(leader, cursor="0")
     assert [e.id for e in await watcher.events(6)] == [before, *after]
     watcher.cancel()
+
+
+def scraped(host: TestHost) -> dict[str, float]:
+    """The host's events metrics, as Prometheus would scrape them."""
+    text = generate_latest(host.host.metrics_registry).decode()
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("crm_host_events_")
+    }
+
+
+async def test_metrics_show_a_stuck_handlers_backlog_and_lag(events_host: StartEvents) -> None:
+    bells = BellsPlugin(["bells.*"])
+    bells.failing = {"stuck": -1}
+    host = await events_host(bells, events_handler_attempts=1000)
+    for subject in ("stuck", "next", "last"):
+        await host.database.transaction(ring(host, subject))
+    backlog = 'crm_host_events_handler_backlog{handler="bells.recorder"}'
+    lag = 'crm_host_events_handler_lag_seconds{handler="bells.recorder"}'
+    await until(lambda: bells.calls >= 2 and scraped(host).get(backlog) == 3, "a backlog of 3")
+    metrics = scraped(host)
+    assert metrics["crm_host_events_leader"] == 1
+    assert metrics["crm_host_events_head"] >= 3
+    assert metrics[lag] > 0
+    bells.failing.clear()
+    await until(lambda: scraped(host).get(backlog) == 0, "caught up")
+    await until(lambda: scraped(host).get(lag) == 0, "no lag")
+    assert [e.subject for e in bells.handled] == ["stuck", "next", "last"]

@@ -31,6 +31,7 @@ from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator
 from crm_host.database import Database
 from crm_host.events import Event, Events
+from crm_host.events.metrics import EventsCollector
 from crm_host.events.relay import RelaySettings
 from crm_host.events.runtime import EventSettings
 from crm_host.events.types import DEFAULT_WATCH_ROLES, EventTypeError
@@ -101,6 +102,7 @@ class Host:
         self._ready = asyncio.Event()
         self.metrics_registry = CollectorRegistry()
         self.metrics = metrics.Metrics(self.metrics_registry)
+        self.metrics_registry.register(EventsCollector(self.events))
         self.metrics_port: int | None = None
         self._metrics_server: Any = None
 

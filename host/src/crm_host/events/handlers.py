@@ -82,6 +82,10 @@ class Handlers:
         self.settings = settings
         self.handlers: dict[str, Handler] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # On the leader, for metrics: each handler's cursor, and the time of
+        # the oldest event it has yet to handle (None when it is caught up).
+        self.cursors: dict[str, int] = {}
+        self.waiting_since: dict[str, datetime | None] = {}
 
     def register(
         self,
@@ -159,6 +163,7 @@ class Handlers:
         if progress.next_attempt_time is not None and progress.next_attempt_time > now:
             return min(poll, (progress.next_attempt_time - now).total_seconds()), self.feed.head
         upto = self.feed.head
+        self.cursors[handler.name] = progress.cursor
         types = self.types_of(handler)
         events: list[Event] = []
         if types is None or types:
@@ -168,7 +173,10 @@ class Handlers:
         if not events:
             if upto > progress.cursor:
                 await self._save(handler, progress, upto, 0, None)
+            self.cursors[handler.name] = upto
+            self.waiting_since[handler.name] = None
             return poll, upto
+        self.waiting_since[handler.name] = events[0].time
         cursor, attempts = progress.cursor, progress.attempts
         for event in events:
             error = await self._deliver(handler, event)
@@ -209,6 +217,7 @@ class Handlers:
                 return poll, upto
             progress = moved
             cursor, attempts = progress.cursor, 0
+            self.cursors[handler.name] = cursor
         return (0.0 if len(events) == BATCH else poll), upto
 
     async def _deliver(self, handler: Handler, event: Event) -> str | None:
