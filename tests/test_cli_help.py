@@ -66,12 +66,24 @@ def test_the_top_level_help_lists_built_in_and_plugin_commands(site: Path) -> No
     assert "commands of the plugin 'tools' (crm-tools 2.0)" in commands
 
 
+def subcommands(help_text: str) -> list[str]:
+    """The commands a group's help lists (none for a plain command)."""
+    if "Commands:" not in help_text:
+        return []
+    return [line.split()[0] for line in help_text.split("Commands:")[1].strip().splitlines()]
+
+
 @pytest.mark.parametrize("command", BUILTIN)
 def test_every_built_in_command_has_help(site: Path, command: str) -> None:
     result = crm_host(site, command, "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Usage: crm-host {command} [OPTIONS]")
-    assert "--debug" in result.stdout
+    # A group's commands (crm-host events ...) take the shared options themselves.
+    for sub in subcommands(result.stdout):
+        inner = crm_host(site, command, sub, "--help")
+        assert inner.returncode == 0, inner.stderr
+        assert "--debug" in inner.stdout, sub
+    assert "--debug" in result.stdout or subcommands(result.stdout)
     # No option is listed twice, and none appears as a positional.
     options = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  --")]
     assert len(options) == len(set(options))

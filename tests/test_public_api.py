@@ -12,7 +12,13 @@ import crm_host
 
 ROOT = Path(__file__).parent.parent
 # Besides crm_host itself, the contract's types and the pytest fixtures.
-PUBLIC_MODULES = {"crm_host", "crm_host.hookspecs", "crm_host.kit", "crm_host.testing"}
+PUBLIC_MODULES = {
+    "crm_host",
+    "crm_host.events",
+    "crm_host.hookspecs",
+    "crm_host.kit",
+    "crm_host.testing",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -14,6 +14,7 @@ from grpc_health.v1 import health_pb2
 
 import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from crm_accounts.events import publisher
 from crm_accounts.settings import AccountsSettings
 from crm_host.testing import HOST_SERVICES, StartHost, TestHost
 from support.grpcurl import (
@@ -43,7 +44,9 @@ async def accounts_host(crm_host: StartHost) -> TestHost:
     """The installed accounts plugin on a host, with an admin account."""
     host = await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS})
     controller = crm_accounts.plugin.controller_for(
-        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
+        host.database,
+        AccountsSettings.model_validate(CHEAP_ACCOUNTS),
+        publisher(host.kit, host.events),
     )
     await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
     return host

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 import pluggy
 
-from crm_host import kit
+from crm_host import events, kit
 from crm_host.auth import (
     AUTHENTICATED,
     PUBLIC,
@@ -52,6 +52,7 @@ __all__ = [
     "ServiceError",
     "__version__",
     "client_address",
+    "events",
     "hookimpl",
     "kit",
     "one_per_field",

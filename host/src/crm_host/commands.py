@@ -3,9 +3,9 @@
 A plugin adds ``crm-host <plugin> <command>`` by registering a
 ``click.Command`` (hook ``register_commands``). Before the command runs, the
 host reads the configuration (flags, ``CRM_*`` variables, ``--config``),
-loads the selected plugins, validates their settings and prepares the schema
-as ``serve`` does; the command receives a :class:`CommandContext` through
-``@click.pass_obj``::
+loads the selected plugins, validates their settings, collects their services
+and event types and prepares the schema as ``serve`` does; the command
+receives a :class:`CommandContext` through ``@click.pass_obj``::
 
     @click.command("purge", help="delete what has expired")
     @click.option("--dry-run", is_flag=True)
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from crm_host.database import Database
+    from crm_host.events import Events
+    from crm_host.kit import Kit
     from crm_host.settings import PluginSettings
 
 __all__ = ["CommandContext"]
@@ -46,6 +48,18 @@ class CommandContext:
     @property
     def engine(self) -> Engine:
         return self.database.engine
+
+    @property
+    def kit(self) -> Kit:
+        """The host's kit, with every plugin's resources declared (as ``serve`` has them)."""
+        kit: Kit = self._host.kit
+        return kit
+
+    @property
+    def events(self) -> Events:
+        """The host's events: ``events.publish`` works; the loaded plugins' types are declared."""
+        events: Events = self._host.events
+        return events
 
     @property
     def settings(self) -> PluginSettings:

@@ -20,7 +20,9 @@ Arguments many hooks share:
   event loop, fast keyed reads);
 - ``engine``: the same database's SQLAlchemy ``Engine``;
 - ``settings``: this plugin's settings, an instance of the class it registered
-  with :func:`register_settings` (validated before anything starts).
+  with :func:`register_settings` (validated before anything starts);
+- ``events``: the host's :class:`crm_host.events.Events`
+  (``events.publish(session, type, subject, message)``, docs/events.md).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
     from crm_host.auth import Authenticator
     from crm_host.database import Database
+    from crm_host.events import Event, Events
     from crm_host.kit import Kit
     from crm_host.settings import PluginSettings
 
@@ -111,6 +114,24 @@ class RegisterSchema(Protocol):
     def __call__(self, *, metadata: MetaData, migrations: Path) -> None: ...
 
 
+class RegisterEventType(Protocol):
+    """The ``register`` callback handed to :func:`register_event_types`."""
+
+    def __call__(
+        self, name: str, message: type[Any], *, watch: Sequence[str] = ..., description: str = ""
+    ) -> None: ...
+
+
+EventHandler = Callable[["Event"], Awaitable[None] | None]
+"""Handles one event; raising (or running too long) makes the host retry it later."""
+
+
+class RegisterEventHandler(Protocol):
+    """The ``register`` callback handed to :func:`register_event_handlers`."""
+
+    def __call__(self, name: str, types: Sequence[str], handler: EventHandler) -> None: ...
+
+
 @hookspec
 def register_settings(register: RegisterSettings) -> None:
     """Declare the type of the plugin's settings.
@@ -133,6 +154,7 @@ def register_services(
     database: Database,
     engine: Engine,
     settings: PluginSettings,
+    events: Events,
 ) -> None:
     """Contribute gRPC services.
 
@@ -184,7 +206,9 @@ def register_schema(register: RegisterSchema) -> None:
 
 
 @hookspec
-def startup(database: Database, engine: Engine, settings: PluginSettings) -> Awaitable[None] | None:
+def startup(
+    database: Database, engine: Engine, settings: PluginSettings, events: Events
+) -> Awaitable[None] | None:
     """Prepare the plugin before the host accepts calls.
 
     Runs after every plugin registered its services and the schema exists. The
@@ -273,4 +297,45 @@ def register_health_checks(
     own. ``scope="host"`` makes a failing check take every service NOT_SERVING
     (the host's database check does). The database is checked by the host;
     don't check it again.
+    """
+
+
+@hookspec
+def register_event_types(register: RegisterEventType, settings: PluginSettings) -> None:
+    """Declare the event types the plugin publishes.
+
+    Call ``register(name, message, watch=[...], description=...)`` per type:
+
+    - ``name``: ``<plugin>.<resource>.<verb>.v<N>`` in lower case
+      (``accounts.account.disabled.v1``), starting with the plugin's name;
+    - ``message``: the protobuf message class its events carry; it may not
+      have a field (at any depth) whose name holds ``password``, ``hash``,
+      ``token``, ``secret`` or ``credential``, since events are kept and watched;
+    - ``watch``: the roles whose holders may watch the type (default ``admin``).
+
+    The kit declares the standard events of each resource it serves itself.
+    Runs after ``register_services``. A type declared twice, or badly, stops
+    the host with one line naming it.
+    """
+
+
+@hookspec
+def register_event_handlers(
+    register: RegisterEventHandler,
+    database: Database,
+    engine: Engine,
+    kit: Kit,
+    events: Events,
+    settings: PluginSettings,
+) -> None:
+    """Handle events, the plugin's own or other plugins', in process.
+
+    Call ``register(name, types, handler)``: ``types`` lists event types or
+    patterns (``accounts.account.*``, ``*``); ``handler`` is an async (or
+    plain) callable taking a :class:`crm_host.events.Event`. Delivery is at
+    least once, in sequence order, on one replica at a time: de-duplicate by
+    ``event.id`` where handling twice matters. A handler that raises gets the
+    event again after a backoff, and after ``events_handler_attempts``
+    failures the event is dead-lettered (docs/events.md). A new handler
+    starts with the events published after it was first registered.
     """

@@ -87,7 +87,9 @@ from crm_host._server.migrations import PluginSchema
 from crm_host._server.plugins import PluginInfo, PluginManager
 from crm_host.auth import Principal
 from crm_host.database import Database
+from crm_host.events import Events
 from crm_host.hookspecs import RegisterAuthenticator
+from crm_host.kit import Kit
 
 Metadata = tuple[tuple[str, str], ...]
 PluginSpec = str | tuple[object, str]
@@ -98,6 +100,7 @@ POSTGRESQL_URL_VARIABLE = "CRM_TEST_DATABASE_URL"
 
 HOST_SERVICES = frozenset(
     {
+        "crm.events.v1.EventService",
         "crm.host.v1.HostService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
@@ -146,6 +149,16 @@ class TestHost:
     def database(self) -> Database:
         """The host's database, as its plugins' hooks get it."""
         return self.host.database
+
+    @property
+    def kit(self) -> Kit:
+        """The host's resource kit, as plugins' hooks get it."""
+        return self.host.kit
+
+    @property
+    def events(self) -> Events:
+        """The host's events, as plugins' hooks get them (``events.publish``)."""
+        return self.host.events
 
     def caller(self, account_id: str, roles: Iterable[str] = ()) -> Metadata:
         """Metadata that makes a call come from ``account_id`` holding ``roles``."""

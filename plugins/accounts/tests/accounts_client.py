@@ -13,8 +13,11 @@ import pytest
 import sqlalchemy
 from google.protobuf import field_mask_pb2
 
+import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
-from crm_host.testing import RichError, rich_error
+from crm_accounts.events import publisher
+from crm_accounts.settings import AccountsSettings
+from crm_host.testing import RichError, TestHost, rich_error
 
 PASSWORD = "correct horse battery staple"
 ADMIN_EMAIL = "admin@example.com"
@@ -23,6 +26,16 @@ ADMIN_EMAIL = "admin@example.com"
 # by the benchmarks, not here.
 CHEAP_ACCOUNTS = {"argon2_profile": "insecure-test-only"}
 CHEAP_ACCOUNTS_ENV = {"CRM_ACCOUNTS__ARGON2_PROFILE": "insecure-test-only"}
+
+
+async def add_admin(host: TestHost) -> None:
+    """Create the admin account (ADMIN_EMAIL) on ``host``, as create-admin does."""
+    controller = crm_accounts.plugin.controller_for(
+        host.database,
+        AccountsSettings.model_validate(CHEAP_ACCOUNTS),
+        publisher(host.kit, host.events),
+    )
+    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
 
 
 class Accounts:

@@ -11,17 +11,17 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-import crm_accounts.plugin
-from crm_accounts.settings import AccountsSettings
 from crm_host.testing import HostProcess, Serve, StartHost, TestHost
 
-from .accounts_client import ADMIN_EMAIL, CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, PASSWORD, Accounts
+from .accounts_client import ADMIN_EMAIL, CHEAP_ACCOUNTS, CHEAP_ACCOUNTS_ENV, Accounts, add_admin
 
 
 @pytest.fixture
 async def accounts_host(crm_host: StartHost) -> TestHost:
     """A running host serving the accounts plugin, with an admin account."""
-    return await _with_admin(await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS}))
+    host = await crm_host("accounts", settings={"accounts": CHEAP_ACCOUNTS})
+    await add_admin(host)
+    return host
 
 
 @pytest.fixture
@@ -30,14 +30,7 @@ async def accounts_web_host(crm_host: StartHost) -> TestHost:
     host = await crm_host(
         "accounts", settings={"accounts": CHEAP_ACCOUNTS}, http_listen="127.0.0.1:0"
     )
-    return await _with_admin(host)
-
-
-async def _with_admin(host: TestHost) -> TestHost:
-    controller = crm_accounts.plugin.controller_for(
-        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
-    )
-    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
+    await add_admin(host)
     return host
 
 

@@ -17,9 +17,7 @@ import grpc
 import grpc.aio
 import pytest
 
-import crm_accounts.plugin
 from crm_accounts._proto.accounts.v1 import accounts_pb2
-from crm_accounts.settings import AccountsSettings
 from crm_host.testing import StartHost, TestHost
 
 from .accounts_client import (
@@ -28,6 +26,7 @@ from .accounts_client import (
     CHEAP_ACCOUNTS_ENV,
     PASSWORD,
     Accounts,
+    add_admin,
     create_admin,
     fails,
     query,
@@ -325,10 +324,7 @@ async def test_sign_up_can_be_limited_to_admins(
     crm_host: StartHost,
 ) -> None:
     host = await start_accounts(crm_host, **CHEAP_ACCOUNTS, allow_signup="false")
-    controller = crm_accounts.plugin.controller_for(
-        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
-    )
-    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
+    await add_admin(host)
     admin = await Accounts(host.channel).login(ADMIN_EMAIL)
     assert (await fails(admin.as_caller().create(email="new@example.com"))).code == (
         Code.UNAUTHENTICATED

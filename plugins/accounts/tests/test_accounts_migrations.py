@@ -69,7 +69,9 @@ def test_serve_refuses_an_outdated_postgresql_schema_unless_told_to_migrate(
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
         "crm-host: error: built-in plugin 'host.kit' needs a schema migration (database at no "
-        f"revision, plugin at 0001); plugin 'accounts' (crm-accounts {version('crm-accounts')}) "
+        "revision, plugin at 0001); built-in plugin 'host.events' needs a schema migration "
+        "(database at no revision, plugin at 0001); plugin 'accounts' (crm-accounts "
+        f"{version('crm-accounts')}) "
         "needs a schema migration (database at no revision, plugin at 0005): run `crm-host "
         "migrate` or start with --migrate"
     )

@@ -6,13 +6,11 @@ from __future__ import annotations
 import grpc
 import pytest
 
-import crm_accounts.plugin
-from crm_accounts.settings import AccountsSettings
 from crm_host import hookimpl
 from crm_host.hookspecs import RegisterRole
 from crm_host.testing import StartHost, TestHost
 
-from .accounts_client import ADMIN_EMAIL, CHEAP_ACCOUNTS, PASSWORD, Accounts, fails
+from .accounts_client import ADMIN_EMAIL, CHEAP_ACCOUNTS, Accounts, add_admin, fails
 
 Code = grpc.StatusCode
 
@@ -28,10 +26,7 @@ class Auditing:
 @pytest.fixture
 async def host(crm_host: StartHost) -> TestHost:
     host = await crm_host("accounts", (Auditing(), "audit"), settings={"accounts": CHEAP_ACCOUNTS})
-    controller = crm_accounts.plugin.controller_for(
-        host.database, AccountsSettings.model_validate(CHEAP_ACCOUNTS)
-    )
-    await controller.create_account("Admin", ADMIN_EMAIL, PASSWORD, roles=frozenset({"admin"}))
+    await add_admin(host)
     return host
 
 

@@ -177,6 +177,9 @@ def _plugin_command(info: PluginInfo, command: click.Command) -> click.Command:
         context.obj = CommandContext(info.name, host)
 
         async def prepared() -> Any:
+            # Services and event types, as serve has them: a command that
+            # changes resources publishes their events.
+            await host.register()
             await host.prepare_schema()
             result = context.invoke(callback, **options)
             return await result if inspect.isawaitable(result) else result

@@ -129,8 +129,39 @@ class HostSettings(BaseModel):
     )
     purge_interval_seconds: float = _option(
         60.0,
-        "how often expired soft-deleted resources and old request ids are purged (0: never)",
+        "how often expired soft-deleted resources, old request ids and old events are purged"
+        " (0: never)",
         ge=0,
+    )
+    events_poll_interval_seconds: float = _option(
+        1.0, "how often each replica looks for new events without a wake-up", gt=0
+    )
+    events_heartbeat_seconds: float = _option(
+        15.0, "how long a Watch stream may stay silent before a heartbeat", gt=0
+    )
+    events_retention_seconds: float = _option(
+        7 * 24 * 3600.0, "how long events are kept for Watch replays and late handlers", gt=0
+    )
+    events_handler_attempts: int = _option(
+        5, "failures of an event handler on one event before it is dead-lettered", gt=0
+    )
+    events_handler_backoff_seconds: float = _option(
+        1.0, "wait before an event handler's first retry; it doubles each time", ge=0
+    )
+    events_url: str | None = _option(
+        None, "relay every event to this NATS JetStream server (nats://host:4222)", secret=True
+    )
+    events_stream: str = _option(
+        "CRM_EVENTS", "the JetStream stream events are relayed to (created when missing)"
+    )
+    events_subject_prefix: str = _option(
+        "crm", "the first token of relayed events' subjects: <prefix>.<plugin>.<resource>.<verb>"
+    )
+    events_duplicate_window_seconds: float = _option(
+        3600.0, "how long JetStream drops a relayed event's repeat (by its id)", gt=0
+    )
+    events_handler_timeout_seconds: float = _option(
+        30.0, "how long an event handler may take over one event before it counts as failed", gt=0
     )
     hook_timeout_seconds: float = _option(
         30.0, "how long each plugin's startup or shutdown hook may take (0: no limit)", ge=0
@@ -205,6 +236,27 @@ class HostSettings(BaseModel):
         return tuple(
             ipaddress.ip_network(item, strict=False) for item in _items(self.trusted_proxies or "")
         )
+
+    @field_validator("events_url")
+    @classmethod
+    def _events_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("nats://", "tls://")):
+            raise ValueError("not a NATS URL (nats://host:port or tls://host:port)")
+        return value
+
+    @field_validator("events_stream")
+    @classmethod
+    def _events_stream(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise ValueError("must be 1 to 64 letters, digits, - or _")
+        return value
+
+    @field_validator("events_subject_prefix")
+    @classmethod
+    def _events_subject_prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}(\.[A-Za-z0-9_-]{1,32}){0,3}", value):
+            raise ValueError("must be NATS subject tokens (letters, digits, - or _) joined by dots")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> HostSettings:

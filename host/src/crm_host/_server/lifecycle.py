@@ -7,7 +7,7 @@ import contextlib
 import inspect
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +31,11 @@ from crm_host._server.proxies import TrustedProxies
 from crm_host._server.registry import RegisteredService, ServiceRegistry
 from crm_host.auth import Authenticator
 from crm_host.database import Database
+from crm_host.events import Event, Events
+from crm_host.events.metrics import EventsCollector
+from crm_host.events.relay import RelaySettings
+from crm_host.events.runtime import EventSettings
+from crm_host.events.types import DEFAULT_WATCH_ROLES, EventTypeError
 from crm_host.hookspecs import HealthCheck, HealthScope
 from crm_host.kit.runtime import Kit
 from crm_host.settings import PluginSettings
@@ -54,7 +59,27 @@ class Host:
         except store.DatabaseUrlError as exc:
             raise HostError(str(exc)) from None
         self.database = Database(self.engine)
-        self.kit = Kit(self.database)
+        self.events = Events(
+            self.database,
+            EventSettings(
+                poll_interval=settings.events_poll_interval_seconds,
+                handler_attempts=settings.events_handler_attempts,
+                handler_backoff=settings.events_handler_backoff_seconds,
+                handler_timeout=settings.events_handler_timeout_seconds,
+                retention=settings.events_retention_seconds,
+                heartbeat=settings.events_heartbeat_seconds,
+                purge_interval=settings.purge_interval_seconds,
+                relay=None
+                if settings.events_url is None
+                else RelaySettings(
+                    url=settings.events_url,
+                    stream=settings.events_stream,
+                    subject_prefix=settings.events_subject_prefix,
+                    duplicate_window=settings.events_duplicate_window_seconds,
+                ),
+            ),
+        )
+        self.kit = Kit(self.database, self.events)
         builtins.add_services(
             plugins,
             self.health,
@@ -62,6 +87,7 @@ class Host:
             self.kit,
             settings.purge_interval_seconds,
             lambda: self.roles,
+            self.events,
         )
         plugins.resolve_requirements(__version__)
         self.plugins = plugins
@@ -77,6 +103,7 @@ class Host:
         self._ready = asyncio.Event()
         self.metrics_registry = CollectorRegistry()
         self.metrics = metrics.Metrics(self.metrics_registry)
+        self.metrics_registry.register(EventsCollector(self.events))
         self.metrics_port: int | None = None
         self._metrics_server: Any = None
         self.http_port: int | None = None
@@ -120,6 +147,7 @@ class Host:
             "database": self.database,
             "engine": self.engine,
             "kit": self.kit,
+            "events": self.events,
             "roles": MappingProxyType({name: d for name, (d, _) in self.roles.items()}),
         }
 
@@ -148,6 +176,46 @@ class Host:
                 **self._plugin_arguments(info),
             },
         )
+        await self._register_events()
+
+    async def _register_events(self) -> None:
+        """Every event type (the plugins' and the kit's resources'), then every handler."""
+
+        def type_registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(
+                name: str,
+                message: type[Any],
+                *,
+                watch: Sequence[str] = DEFAULT_WATCH_ROLES,
+                description: str = "",
+            ) -> None:
+                try:
+                    self.events.types.declare(
+                        info.name, name, message, watch=watch, description=description
+                    )
+                except EventTypeError as exc:
+                    raise PluginError(info, str(exc)) from None
+
+            return {"register": register, **self._plugin_arguments(info)}
+
+        await self.plugins.call_each("register_event_types", per_plugin=type_registrar)
+        try:
+            self.kit.declare_events()
+        except ValueError as exc:
+            raise HostError(str(exc)) from None
+
+        def handler_registrar(info: PluginInfo) -> dict[str, Any]:
+            def register(name: str, types: Sequence[str], handler: Callable[[Event], Any]) -> None:
+                try:
+                    self.events.handlers.register(info.name, name, types, handler)
+                except EventTypeError as exc:
+                    raise PluginError(info, str(exc)) from None
+
+            return {"register": register, **self._plugin_arguments(info)}
+
+        await self.plugins.call_each(
+            "register_event_handlers", **self._shared_arguments(), per_plugin=handler_registrar
+        )
 
     async def start(self) -> int:
         """Create the schema, start the plugins and listen; return the bound port."""
@@ -160,6 +228,7 @@ class Host:
             time_limit=self.settings.hook_timeout_seconds,
         )
         self._plugins_started = True
+        await self.events.start()
 
         self._executor = ThreadPoolExecutor(self.settings.sync_workers, "crm-sync-handler")
         interceptor = HostInterceptor(
@@ -506,6 +575,7 @@ class Host:
         if self._metrics_server is not None:
             await asyncio.to_thread(metrics.stop, self._metrics_server)
             self._metrics_server = None
+        await self.events.stop()
         if self._plugins_started:
             self._plugins_started = False
             await self.plugins.call_each(

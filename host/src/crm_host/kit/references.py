@@ -6,6 +6,8 @@ served, so no plugin imports another's code. When resources are deleted,
 each reference to them gets its policy, in the same transaction: RESTRICT
 refuses (FAILED_PRECONDITION naming the referrers), SET_NULL clears the
 field, CASCADE deletes the referrers too (soft, where they are soft-deleted).
+Each resource deleted publishes ``<resource>.deleted.v1`` (its last state),
+and each referrer cleared ``<resource>.updated.v1``, in that transaction too.
 """
 
 from __future__ import annotations
@@ -98,9 +100,14 @@ def delete_rows(
             if found:
                 _refuse(bound, referrer, reference, found)
         elif reference.on_delete is OnDelete.SET_NULL:
+            cleared = [
+                row.id for row in session.execute(select(referrer.id_column).where(column.in_(ids)))
+            ]
+            if not cleared:
+                continue
             session.execute(
                 update(referrer.table)
-                .where(column.in_(ids))
+                .where(referrer.id_column.in_(cleared))
                 .values(
                     {
                         reference.field: None,
@@ -109,6 +116,14 @@ def delete_rows(
                     }
                 )
             )
+            for cleared_id in cleared:
+                kit.publish(
+                    session,
+                    referrer,
+                    "updated",
+                    referrer.to_message(referrer.load(session, cleared_id)),
+                    [reference.field],
+                )
         else:
             children = [row.id for row in session.execute(select(referrer.id_column).where(live))]
             if children:
@@ -126,8 +141,13 @@ def delete_rows(
                 update_time=now,
             )
         )
+        for deleted in ids:
+            kit.publish(session, bound, "deleted", bound.to_message(bound.load(session, deleted)))
     else:
+        last = [bound.to_message(bound.load(session, deleted)) for deleted in ids]
         session.execute(delete(bound.table).where(bound.id_column.in_(ids)))
+        for message in last:
+            kit.publish(session, bound, "deleted", message)
 
 
 def _refuse(

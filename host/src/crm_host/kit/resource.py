@@ -358,12 +358,19 @@ class BoundResource:
                 raise self.clash(key)
 
     def write(
-        self, session: Session, row: Any, message: Message, caller: Principal | None
+        self,
+        session: Session,
+        row: Any,
+        message: Message,
+        caller: Principal | None,
+        mask: Sequence[str] = (),
     ) -> Message | None:
         """Store ``message`` as the new state of ``row``'s resource, if the row is unchanged.
 
         Returns the stored resource, the current one when nothing changes,
-        and None when another write changed the row first (its version).
+        and None when another write changed the row first (its version). A
+        change publishes ``<resource>.updated.v1`` with ``mask`` (the fields
+        asked to change) as its ``updatemask``.
         """
         values = self.values(message, caller, session)
         stored = {k: v for k, v in values.items() if k in self.table.c}
@@ -377,7 +384,9 @@ class BoundResource:
         )
         if getattr(result, "rowcount", 0) != 1:
             return None
-        return self.to_message(self.load(session, row.id))
+        written = self.to_message(self.load(session, row.id))
+        self.kit.publish(session, self, "updated", written, mask)
+        return written
 
     # -- the standard methods ---------------------------------------------------------
 
@@ -552,7 +561,9 @@ class BoundResource:
                 "update_time": now,
             }
             session.execute(insert(self.table).values(row))
-            return self.to_message(_Row(row))
+            created = self.to_message(_Row(row))
+            self.kit.publish(session, self, "created", created)
+            return created
 
         try:
             return await self.once(
@@ -608,7 +619,7 @@ class BoundResource:
                             for name in changed_immutable
                         ]
                     )
-                written = self.write(session, row, change.message, caller)
+                written = self.write(session, row, change.message, caller, sorted(change.fields))
                 if written is not None:
                     return written
                 if etag:
@@ -669,7 +680,9 @@ class BoundResource:
                     update_time=datetime.now(UTC),
                 )
             )
-            return self.to_message(self.load(session, resource_id))
+            undeleted = self.to_message(self.load(session, resource_id))
+            self.kit.publish(session, self, "undeleted", undeleted)
+            return undeleted
 
         try:
             return await self.kit.database.transaction(work)

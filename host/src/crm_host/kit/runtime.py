@@ -27,7 +27,10 @@ from crm_host.kit.resource import BoundResource
 from crm_host.kit.store import AnsweredRequest, HostSecret
 
 if TYPE_CHECKING:
+    from google.protobuf.message import Message
+
     from crm_host.database import Database
+    from crm_host.events import Events
     from crm_host.hookspecs import RegisterService
 
 PAGE_TOKEN_KEY = "kit.page_token_key"  # noqa: S105 - the name of the row, not a secret
@@ -36,8 +39,10 @@ PAGE_TOKEN_KEY = "kit.page_token_key"  # noqa: S105 - the name of the row, not a
 class Kit:
     """The host's resource kit."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: Events | None = None) -> None:
         self.database = database
+        # Where the standard methods publish their events; None: nowhere.
+        self.events = events
         self.answers = Answers(database)
         self._resources: dict[str, BoundResource] = {}
         self._page_key: bytes | None = None
@@ -102,6 +107,56 @@ class Kit:
             descriptor=descriptor,
             policies={**derived_policies, **(policies or {})},
             field_max_bytes={**derived_sizes, **(field_max_bytes or {})},
+        )
+
+    def declare_events(self) -> None:
+        """Declare the standard event types of every served resource.
+
+        ``<resource>.created``, ``updated``, ``deleted`` (and ``undeleted``
+        where soft-deleted) ``.v1``, carrying the resource message; a type
+        its plugin declared itself (with that message) is left as it is.
+        """
+        if self.events is None:
+            return
+        for bound in self._resources.values():
+            declaration = bound.declaration
+            verbs = (
+                ("created", "updated", "deleted", "undeleted")
+                if bound.soft
+                else ("created", "updated", "deleted")
+            )
+            for verb in verbs:
+                name = f"{declaration.name}.{verb}.v1"
+                declared = self.events.types.get(name)
+                if declared is None:
+                    self.events.types.declare(
+                        declaration.plugin,
+                        name,
+                        declaration.message,
+                        description=f"a {declaration.singular} was {verb}",
+                    )
+                elif declared.message is not declaration.message:
+                    raise ValueError(
+                        f"event type {name} must carry {declaration.singular}, the kit publishes it"
+                    )
+
+    def publish(
+        self,
+        session: Session,
+        bound: BoundResource,
+        verb: str,
+        message: Message,
+        mask: Sequence[str] = (),
+    ) -> None:
+        """Publish ``<resource>.<verb>.v1`` about ``message`` in ``session``'s transaction."""
+        if self.events is None:
+            return
+        self.events.publish(
+            session,
+            f"{bound.declaration.name}.{verb}.v1",
+            getattr(message, "id", ""),
+            message,
+            extensions={"updatemask": ",".join(mask)} if mask else None,
         )
 
     def check_references(self) -> list[str]:

@@ -35,6 +35,7 @@ from crm_accounts.errors import (
     TooManyAttempts,
     WrongPassword,
 )
+from crm_accounts.events import Publish
 from crm_accounts.ids import parse_account_id, parse_request_id, parse_uuid
 from crm_accounts.models import Account, State
 from crm_accounts.passwords import PasswordHasher
@@ -64,9 +65,15 @@ class AccountsController:
     """The accounts use cases; all database work runs on worker threads."""
 
     def __init__(
-        self, database: Database, hasher: PasswordHasher, settings: AccountsSettings
+        self,
+        database: Database,
+        hasher: PasswordHasher,
+        settings: AccountsSettings,
+        publish: Publish,
     ) -> None:
         self._database = database
+        # Publishes an account event in the transaction of the change.
+        self._publish = publish
         self._engine = database.engine
         self._hasher = hasher
         self._settings = settings
@@ -137,7 +144,7 @@ class AccountsController:
         )
         for _ in range(UPDATE_ATTEMPTS):
             try:
-                await self._run(lambda s: s.add(account))
+                await self._run(lambda s: self._add(s, account))
                 break
             except IntegrityError:
                 # A concurrent create won a race on a unique index: either an
@@ -152,6 +159,11 @@ class AccountsController:
             raise AlreadyExists
         logger.info("created account %s", account.id)
         return account
+
+    def _add(self, session: Session, account: Account) -> None:
+        session.add(account)
+        session.flush()
+        self._publish(session, "created", account, ())
 
     async def _answer_conflict(
         self, conflict: Account, request: str | None, digest: str, password: str, peer: str
@@ -220,7 +232,12 @@ class AccountsController:
             if state == State.DISABLED:
                 # Enabling again must not bring back sessions opened before.
                 sessions.revoke_all(session, key)
-            return changed if changed is not None else _existing(session, key)
+            if changed is None:
+                return _existing(session, key)
+            self._publish(
+                session, "disabled" if state == State.DISABLED else "enabled", changed, ()
+            )
+            return changed
 
         return await self._run(change)
 
@@ -240,7 +257,7 @@ class AccountsController:
             values = {"roles": " ".join(sorted(roles))}
             version = account.version
             changed = await self._run(
-                lambda s: _conditional_update(s, key, version, values)  # noqa: B023
+                lambda s: self._update_roles(s, key, version, values)  # noqa: B023
             )
             if changed is not None:
                 logger.info(
@@ -252,6 +269,14 @@ class AccountsController:
                 )
                 return changed
         raise EtagMismatch
+
+    def _update_roles(
+        self, session: Session, key: str, version: int, values: Mapping[str, object]
+    ) -> Account | None:
+        changed = _conditional_update(session, key, version, values)
+        if changed is not None:
+            self._publish(session, "updated", changed, ("roles",))
+        return changed
 
     async def change_password(
         self,
@@ -297,6 +322,7 @@ class AccountsController:
             )
             changed = _rowcount(result)
             if changed:
+                self._publish(session, "password_changed", _existing(session, key), ())
                 sessions.revoke_all(session, key, keep=keep_session)
                 throttle.give_back(session, watched)
             return changed

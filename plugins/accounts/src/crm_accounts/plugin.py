@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from crm_accounts import events as account_events
 from crm_accounts._proto.accounts.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_accounts.controller import AccountsController
 from crm_accounts.errors import AccountsError
@@ -23,9 +24,11 @@ from crm_accounts.sessions import SessionAuthenticator
 from crm_accounts.settings import INSECURE_TEST_ONLY, AccountsSettings
 from crm_accounts.validation import FIELD_MAX_BYTES
 from crm_host import AUTHENTICATED, PUBLIC, CommandContext, Database, hookimpl, role
+from crm_host.events import Events
 from crm_host.hookspecs import (
     RegisterAuthenticator,
     RegisterCommand,
+    RegisterEventType,
     RegisterRole,
     RegisterSchema,
     RegisterService,
@@ -53,13 +56,15 @@ POLICIES = {
 }
 
 
-def controller_for(database: Database, settings: AccountsSettings) -> AccountsController:
+def controller_for(
+    database: Database, settings: AccountsSettings, publish: account_events.Publish
+) -> AccountsController:
     if settings.argon2_profile == INSECURE_TEST_ONLY:
         logger.warning(
             "argon2_profile=%s makes password hashes cheap to crack; use it for tests only",
             INSECURE_TEST_ONLY,
         )
-    return AccountsController(database, PasswordHasher(settings), settings)
+    return AccountsController(database, PasswordHasher(settings), settings, publish)
 
 
 @hookimpl
@@ -79,10 +84,12 @@ def register_services(
     settings: AccountsSettings,
     kit: Kit,
     roles: Mapping[str, str],
+    events: Events,
 ) -> None:
+    controller = controller_for(database, settings, account_events.publisher(kit, events))
     kit.serve(
         register,
-        AccountsServicer(controller_for(database, settings), kit, roles),
+        AccountsServicer(controller, kit, roles),
         accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"],
         accounts_pb2_grpc.add_AccountsServiceServicer_to_server,
         resources=[ACCOUNT],
@@ -111,6 +118,11 @@ async def shutdown(database: Database) -> None:
         stop, task = purging
         stop.set()
         await task
+
+
+@hookimpl
+def register_event_types(register: RegisterEventType) -> None:
+    account_events.declare(register)
 
 
 @hookimpl
@@ -143,7 +155,9 @@ def _read_password() -> str:
 async def create_admin(context: CommandContext, email: str, name: str) -> int:
     settings = context.settings
     assert isinstance(settings, AccountsSettings)
-    controller = controller_for(context.database, settings)
+    controller = controller_for(
+        context.database, settings, account_events.publisher(context.kit, context.events)
+    )
     try:
         account = await controller.create_account(
             name, email, _read_password(), roles=frozenset({ADMIN})
