@@ -12,9 +12,10 @@ characters: a shorter query reads the folded columns themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, or_, select, table, union_all
+from sqlalchemy import ColumnElement, Select, column, select, table, union_all
 
 from crm_contacts.models import AffiliationRow, CompanyRow, PersonRow
 from crm_host import kit
@@ -24,6 +25,9 @@ _TRIGRAM = 3
 
 PEOPLE_FTS = table("contacts_people_fts", column("rowid"), column("search_text"))
 COMPANIES_FTS = table("contacts_companies_fts", column("rowid"), column("name_folded"))
+# SearchPeople's order: newest first. ``seq`` is no field of Person, so the kit
+# is told of it per call; page tokens carry it as they carry a field.
+NEWEST = kit.Sortable("seq", PersonRow.__table__.c.seq)
 
 
 def _contains(text_column: Any, key: str) -> ColumnElement[bool]:
@@ -48,8 +52,22 @@ def _matching(
     return _contains(text_column, key)
 
 
-def people_matching(dialect: str, query: str) -> ColumnElement[bool]:
-    """People whose names or addresses contain ``query``, or whose companies' names do."""
+def _newest(branch: Select[Any], seq: Any, people: Any, window: kit.Window) -> Select[tuple[int]]:
+    """The branch's live people after the window's position, newest first, as many as it reads."""
+    branch = branch.where(people.c.delete_time.is_(None))
+    if window.key is not None:
+        branch = branch.where(seq < window.key[0])
+    bounded = branch.order_by(seq.desc()).limit(window.limit).subquery()
+    return select(bounded.c.seq)
+
+
+def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnElement[bool]]:
+    """People whose names or addresses contain ``query``, or whose companies' names do.
+
+    For a page newest first (``seq`` descending, :data:`NEWEST`): each way of
+    matching gives at most the page's rows after its position, read in
+    ``seq`` order from its index, and the page is the newest of those.
+    """
     key = kit.fold(query)
     companies = select(CompanyRow.id).where(
         _matching(
@@ -57,20 +75,41 @@ def people_matching(dialect: str, query: str) -> ColumnElement[bool]:
         ),
         CompanyRow.delete_time.is_(None),
     )
-    employed = select(AffiliationRow.person_id).where(AffiliationRow.company_id.in_(companies))
-    if dialect == "postgresql":
-        # PostgreSQL cannot OR "IN (subquery)" conditions from indexes: it would
-        # test every person. Each branch's ids come from its own index instead.
-        people = PersonRow.__table__.alias("matched")
-        ids = union_all(
-            select(people.c.id).where(_contains(people.c.search_text, key)),
-            select(people.c.id).where(people.c.primary_company_id.in_(companies)),
-            employed,
+    people = PersonRow.__table__.alias("matched")
+
+    def condition(window: kit.Window) -> ColumnElement[bool]:
+        if dialect == "sqlite" and len(key) >= _TRIGRAM:
+            # From the FTS5 index in rowid order, so that the LIMIT stops its read.
+            named = select(people.c.seq).select_from(
+                PEOPLE_FTS.join(people, people.c.seq == PEOPLE_FTS.c.rowid)
+            )
+            text = _newest(
+                named.where(PEOPLE_FTS.c.search_text.match(_fts_phrase(key))),
+                PEOPLE_FTS.c.rowid,
+                people,
+                window,
+            )
+        else:
+            named = select(people.c.seq).where(_contains(people.c.search_text, key))
+            text = _newest(named, people.c.seq, people, window)
+        employed = (
+            select(people.c.seq)
+            .join(AffiliationRow, AffiliationRow.person_id == people.c.id)
+            .where(AffiliationRow.company_id.in_(companies))
+            # A person may work at two of the companies: a page's rows are distinct people.
+            .distinct()
         )
-        found: ColumnElement[bool] = PersonRow.id.in_(ids)
+        ids = union_all(
+            text,
+            _newest(
+                select(people.c.seq).where(people.c.primary_company_id.in_(companies)),
+                people.c.seq,
+                people,
+                window,
+            ),
+            _newest(employed, people.c.seq, people, window),
+        )
+        found: ColumnElement[bool] = PersonRow.seq.in_(ids)
         return found
-    return or_(
-        _matching(dialect, key, PersonRow.seq, PersonRow.search_text, PEOPLE_FTS, "search_text"),
-        PersonRow.primary_company_id.in_(companies),
-        PersonRow.id.in_(employed),
-    )
+
+    return condition
