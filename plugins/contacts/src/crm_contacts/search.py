@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, select, table, union_all
+from sqlalchemy import ColumnElement, Select, column, func, select, table, union_all
 
 from crm_contacts.models import AffiliationRow, CompanyRow, PersonRow
 from crm_host import kit
 
 MAX_QUERY_LENGTH = 200
+# Up to this many matches of a person's own text, PostgreSQL reads them all
+# from the trigram index and sorts them; beyond, it walks the primary key.
+FEW_MATCHES = 1000
 _TRIGRAM = 3
 
 PEOPLE_FTS = table("contacts_people_fts", column("rowid"), column("search_text"))
@@ -52,13 +55,43 @@ def _matching(
     return _contains(text_column, key)
 
 
-def _newest(branch: Select[Any], seq: Any, people: Any, window: kit.Window) -> Select[tuple[int]]:
-    """The branch's live people after the window's position, newest first, as many as it reads."""
+def _newest(
+    branch: Select[Any], seq: Any, people: Any, window: kit.Window, order: Any = None
+) -> Select[tuple[int]]:
+    """The branch's live people after the window's position, newest first, as many as it reads.
+
+    ``order`` sorts instead of ``seq`` when it must not be read in the primary key's order.
+    """
     branch = branch.where(people.c.delete_time.is_(None))
     if window.key is not None:
         branch = branch.where(seq < window.key[0])
-    bounded = branch.order_by(seq.desc()).limit(window.limit).subquery()
-    return select(bounded.c.seq)
+    bounded = branch.order_by((seq if order is None else order).desc()).limit(window.limit)
+    subquery = bounded.subquery()
+    return select(subquery.c.seq)
+
+
+def _postgresql_text(people: Any, key: str, window: kit.Window) -> list[Select[tuple[int]]]:
+    """People whose own text contains ``key``, on PostgreSQL, by whichever read stays bounded.
+
+    The planner picks between the trigram index (every match read, then
+    sorted) and the primary key backwards (rows read until a page matches)
+    from its estimate of how many match, which for LIKE comes from a sample
+    and is often far off: a wrong pick reads the whole table. So the query
+    counts the matches itself, up to FEW_MATCHES, and runs one of two forms
+    that each allow one read: few matches, from the trigram index (``seq +
+    0`` is not the key's order); many, the key backwards with the match as a
+    filter (``search_text || ''`` is not what the index holds), which finds
+    a page within about page rows x people / FEW_MATCHES rows.
+    """
+    live = people.c.delete_time.is_(None)
+    some = select(people.c.seq).where(_contains(people.c.search_text, key), live)
+    counted = select(func.count()).select_from(some.limit(FEW_MATCHES).subquery())
+    few = counted.scalar_subquery() < FEW_MATCHES
+    indexed = select(people.c.seq).where(_contains(people.c.search_text, key))
+    walked = select(people.c.seq).where(_contains(people.c.search_text.concat(""), key))
+    by_index = _newest(indexed, people.c.seq, people, window, people.c.seq + 0).subquery()
+    by_key = _newest(walked, people.c.seq, people, window).subquery()
+    return [select(by_index.c.seq).where(few), select(by_key.c.seq).where(~few)]
 
 
 def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnElement[bool]]:
@@ -83,15 +116,19 @@ def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnEl
             named = select(people.c.seq).select_from(
                 PEOPLE_FTS.join(people, people.c.seq == PEOPLE_FTS.c.rowid)
             )
-            text = _newest(
-                named.where(PEOPLE_FTS.c.search_text.match(_fts_phrase(key))),
-                PEOPLE_FTS.c.rowid,
-                people,
-                window,
-            )
+            text = [
+                _newest(
+                    named.where(PEOPLE_FTS.c.search_text.match(_fts_phrase(key))),
+                    PEOPLE_FTS.c.rowid,
+                    people,
+                    window,
+                )
+            ]
+        elif dialect == "postgresql" and len(key) >= _TRIGRAM:
+            text = _postgresql_text(people, key, window)
         else:
             named = select(people.c.seq).where(_contains(people.c.search_text, key))
-            text = _newest(named, people.c.seq, people, window)
+            text = [_newest(named, people.c.seq, people, window)]
         employed = (
             select(people.c.seq)
             .join(AffiliationRow, AffiliationRow.person_id == people.c.id)
@@ -100,7 +137,7 @@ def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnEl
             .distinct()
         )
         ids = union_all(
-            text,
+            *text,
             _newest(
                 select(people.c.seq).where(people.c.primary_company_id.in_(companies)),
                 people.c.seq,
