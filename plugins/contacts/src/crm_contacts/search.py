@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, select, table, union_all
+from sqlalchemy import ColumnElement, Select, column, exists, func, select, table, union_all
 
 from crm_contacts.models import AffiliationRow, CompanyRow, PersonRow
 from crm_host import kit
@@ -24,6 +24,9 @@ MAX_QUERY_LENGTH = 200
 # Up to this many matches of a person's own text, PostgreSQL reads them all
 # from the trigram index and sorts them; beyond, it walks the primary key.
 FEW_MATCHES = 1000
+# Up to this many matching companies, their people are read from the company
+# indexes and sorted; beyond, the primary key is walked.
+FEW_COMPANIES = 30
 _TRIGRAM = 3
 
 PEOPLE_FTS = table("contacts_people_fts", column("rowid"), column("search_text"))
@@ -94,6 +97,47 @@ def _postgresql_text(people: Any, key: str, window: kit.Window) -> list[Select[t
     return [select(by_index.c.seq).where(few), select(by_key.c.seq).where(~few)]
 
 
+def _company_branches(
+    people: Any, companies: Select[Any], window: kit.Window
+) -> list[Select[tuple[int]]]:
+    """People at the ``companies`` (primary or affiliated), by whichever read stays bounded.
+
+    With fewer than FEW_COMPANIES companies, their people come from the
+    indexes on ``primary_company_id`` and ``contacts_affiliations.company_id``
+    and are sorted; with more, the primary key is walked backwards with the
+    company test as a filter (``|| ''`` keeps the person's index out of it),
+    which stops at a page. Each form is gated on the count, so either engine
+    runs one of them only.
+    """
+    counted = select(func.count()).select_from(companies.limit(FEW_COMPANIES).subquery())
+    few = counted.scalar_subquery() < FEW_COMPANIES
+    seq = people.c.seq
+    at_primary = select(seq).where(people.c.primary_company_id.in_(companies))
+    # A person may work at two of the companies: a page's rows are distinct people.
+    affiliated = (
+        select(seq)
+        .join(AffiliationRow, AffiliationRow.person_id == people.c.id)
+        .where(AffiliationRow.company_id.in_(companies))
+        .distinct()
+    )
+    walked_primary = select(seq).where(people.c.primary_company_id.concat("").in_(companies))
+    walked_affiliated = select(seq).where(
+        exists().where(
+            AffiliationRow.person_id == people.c.id, AffiliationRow.company_id.in_(companies)
+        )
+    )
+    gated = []
+    for branch, when in [
+        (at_primary, few),
+        (affiliated, few),
+        (walked_primary, ~few),
+        (walked_affiliated, ~few),
+    ]:
+        bounded = _newest(branch, seq, people, window).subquery()
+        gated.append(select(bounded.c.seq).where(when))
+    return gated
+
+
 def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnElement[bool]]:
     """People whose names or addresses contain ``query``, or whose companies' names do.
 
@@ -129,23 +173,7 @@ def people_matching(dialect: str, query: str) -> Callable[[kit.Window], ColumnEl
         else:
             named = select(people.c.seq).where(_contains(people.c.search_text, key))
             text = [_newest(named, people.c.seq, people, window)]
-        employed = (
-            select(people.c.seq)
-            .join(AffiliationRow, AffiliationRow.person_id == people.c.id)
-            .where(AffiliationRow.company_id.in_(companies))
-            # A person may work at two of the companies: a page's rows are distinct people.
-            .distinct()
-        )
-        ids = union_all(
-            *text,
-            _newest(
-                select(people.c.seq).where(people.c.primary_company_id.in_(companies)),
-                people.c.seq,
-                people,
-                window,
-            ),
-            _newest(employed, people.c.seq, people, window),
-        )
+        ids = union_all(*text, *_company_branches(people, companies, window))
         found: ColumnElement[bool] = PersonRow.seq.in_(ids)
         return found
 
