@@ -58,19 +58,13 @@ def _matching(
     return _contains(text_column, key)
 
 
-def _newest(
-    branch: Select[Any], seq: Any, people: Any, window: kit.Window, order: Any = None
-) -> Select[tuple[int]]:
-    """The branch's live people after the window's position, newest first, as many as it reads.
-
-    ``order`` sorts instead of ``seq`` when it must not be read in the primary key's order.
-    """
+def _newest(branch: Select[Any], seq: Any, people: Any, window: kit.Window) -> Select[tuple[int]]:
+    """The branch's live people after the window's position, newest first, as many as it reads."""
     branch = branch.where(people.c.delete_time.is_(None))
     if window.key is not None:
         branch = branch.where(seq < window.key[0])
-    bounded = branch.order_by((seq if order is None else order).desc()).limit(window.limit)
-    subquery = bounded.subquery()
-    return select(subquery.c.seq)
+    bounded = branch.order_by(seq.desc()).limit(window.limit).subquery()
+    return select(bounded.c.seq)
 
 
 def _postgresql_text(people: Any, key: str, window: kit.Window) -> list[Select[tuple[int]]]:
@@ -80,19 +74,25 @@ def _postgresql_text(people: Any, key: str, window: kit.Window) -> list[Select[t
     sorted) and the primary key backwards (rows read until a page matches)
     from its estimate of how many match, which for LIKE comes from a sample
     and is often far off: a wrong pick reads the whole table. So the query
-    counts the matches itself, up to FEW_MATCHES, and runs one of two forms
-    that each allow one read: few matches, from the trigram index (``seq +
-    0`` is not the key's order); many, the key backwards with the match as a
-    filter (``search_text || ''`` is not what the index holds), which finds
-    a page within about page rows x people / FEW_MATCHES rows.
+    reads up to FEW_MATCHES matches from the index once (a CTE) and counts
+    them: fewer, and they are all the matches, sorted here; as many, and the
+    key is walked backwards with the match as a filter (``search_text ||
+    ''`` is not what the index holds), which finds a page within about page
+    rows x people / FEW_MATCHES rows.
     """
     live = people.c.delete_time.is_(None)
-    some = select(people.c.seq).where(_contains(people.c.search_text, key), live)
-    counted = select(func.count()).select_from(some.limit(FEW_MATCHES).subquery())
-    few = counted.scalar_subquery() < FEW_MATCHES
-    indexed = select(people.c.seq).where(_contains(people.c.search_text, key))
+    matches = (
+        select(people.c.seq)
+        .where(_contains(people.c.search_text, key), live)
+        .limit(FEW_MATCHES)
+        .cte("text_matches")
+    )
+    few = select(func.count()).select_from(matches).scalar_subquery() < FEW_MATCHES
+    indexed = select(matches.c.seq)
+    if window.key is not None:
+        indexed = indexed.where(matches.c.seq < window.key[0])
+    by_index = indexed.order_by(matches.c.seq.desc()).limit(window.limit).subquery()
     walked = select(people.c.seq).where(_contains(people.c.search_text.concat(""), key))
-    by_index = _newest(indexed, people.c.seq, people, window, people.c.seq + 0).subquery()
     by_key = _newest(walked, people.c.seq, people, window).subquery()
     return [select(by_index.c.seq).where(few), select(by_key.c.seq).where(~few)]
 
@@ -110,7 +110,7 @@ def _company_branches(
     runs one of them only.
     """
     counted = select(func.count()).select_from(companies.limit(FEW_COMPANIES).subquery())
-    few = counted.scalar_subquery() < FEW_COMPANIES
+    few = select(counted.cte("companies_counted")).scalar_subquery() < FEW_COMPANIES
     seq = people.c.seq
     at_primary = select(seq).where(people.c.primary_company_id.in_(companies))
     # A person may work at two of the companies: a page's rows are distinct people.
