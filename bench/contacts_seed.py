@@ -434,7 +434,9 @@ async def plans(host: Host, family: str, queries: Sequence[str]) -> list[Plan]:
         with captured(host) as sent:
             answer = await call
         selects = [
-            s for s in sent if "FROM contacts_people" in s[0] and s[0].lstrip().startswith("SELECT")
+            s
+            for s in sent
+            if "FROM contacts_people" in s[0] and s[0].lstrip().startswith(("SELECT", "WITH"))
         ]
         return answer, selects[-1]
 
