@@ -425,15 +425,18 @@ def explain(host: Host, title: str, statement: str, parameters: Any) -> Plan:
     return Plan(title, statement, parameters, lines)
 
 
-async def plans(host: Host, family: str, query: str) -> list[Plan]:
-    """The plans of ListPeople's first two pages filtered on ``family`` and of SearchPeople."""
+async def plans(host: Host, family: str, queries: Sequence[str]) -> list[Plan]:
+    """The plans of ListPeople's first two pages filtered on ``family`` and of SearchPeople
+    for each of ``queries``."""
     servicer: Any = next(s.servicer for s in host.services if s.full_name == SERVICE)
 
     async def people_select(call: Any) -> tuple[Any, tuple[str, Any]]:
         with captured(host) as sent:
             answer = await call
         selects = [
-            s for s in sent if "FROM contacts_people" in s[0] and s[0].lstrip().startswith("SELECT")
+            s
+            for s in sent
+            if "FROM contacts_people" in s[0] and s[0].lstrip().startswith(("SELECT", "WITH"))
         ]
         return answer, selects[-1]
 
@@ -444,7 +447,8 @@ async def plans(host: Host, family: str, query: str) -> list[Plan]:
     if page.page_token:
         _, (sql, params) = await people_select(servicer.ListPeople(page, None))
         found.append(explain(host, "ListPeople page 2 (its page token)", sql, params))
-    search = contacts_pb2.SearchPeopleRequest(query=query, page_size=50)
-    _, (sql, params) = await people_select(servicer.SearchPeople(search, None))
-    found.append(explain(host, f"SearchPeople (query {query!r})", sql, params))
+    for query in queries:
+        search = contacts_pb2.SearchPeopleRequest(query=query, page_size=50)
+        _, (sql, params) = await people_select(servicer.SearchPeople(search, None))
+        found.append(explain(host, f"SearchPeople (query {query!r})", sql, params))
     return found

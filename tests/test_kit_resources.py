@@ -18,6 +18,7 @@ import grpc.aio
 import pytest
 from sqlalchemy import update
 
+from crm_host import kit
 from crm_host.errors import ServiceError
 from crm_host.kit import BoundResource, Field
 from crm_host.testing import TestHost, start_test_host, stop_test_host
@@ -301,13 +302,19 @@ async def test_a_sortable_timestamp_field_pages(widgets_host: TestHost, ada: Cli
     assert names == ["day 2", "day 1", "day 0"]
 
 
+async def _sized_widgets(widgets_host: TestHost, ada: Client) -> BoundResource:
+    """The widget resource, with widgets "Size 1", 7, 8 and 9 of those sizes."""
+    for size in (1, 7, 8, 9):
+        await ada.create(display_name=f"Size {size}", size=size)
+    bound: BoundResource = widgets_host.host.kit.resource("crmtest.widget")
+    return bound
+
+
 async def test_a_custom_list_narrows_with_its_own_condition_bound_into_tokens(
     widgets_host: TestHost, ada: Client
 ) -> None:
     """``list(where=..., query=...)``: what a search method pages with."""
-    bound = widgets_host.host.kit.resource("crmtest.widget")
-    for size in (1, 7, 8, 9):
-        await ada.create(display_name=f"size {size}", size=size)
+    bound = await _sized_widgets(widgets_host, ada)
     big = WidgetRow.size > 5
     page, token = await bound.list(
         page_size=2, page_token="", filter="", order_by="size", where=big, query="big"
@@ -323,6 +330,43 @@ async def test_a_custom_list_narrows_with_its_own_condition_bound_into_tokens(
                 page_size=2, page_token=token, filter="", order_by="size", where=big, query=query
             )
         assert [v.reason for v in failure.value.field_violations] == ["PAGE_TOKEN_MISMATCH"]
+
+
+async def test_a_custom_list_orders_by_its_own_sortable_and_bounds_by_its_window(
+    widgets_host: TestHost, ada: Client
+) -> None:
+    """``list(sortables=..., where=<function of the Window>)``: a search bounding its reads."""
+    bound = await _sized_widgets(widgets_host, ada)
+    windows: list[kit.Window] = []
+
+    def big(window: kit.Window) -> Any:
+        windows.append(window)
+        return WidgetRow.size > 5
+
+    folded = kit.Sortable("folded", WidgetRow.__table__.c.name_folded)
+    pages, token = [], ""
+    while True:
+        page, token = await bound.list(
+            page_size=2,
+            page_token=token,
+            filter="",
+            order_by="folded desc",
+            where=big,
+            query="big",
+            sortables=[folded],
+        )
+        pages.append([w.size for w in page])  # type: ignore[attr-defined]
+        if not token:
+            break
+    assert pages == [[9, 8], [7]]
+    assert [window.limit for window in windows] == [3, 3]
+    assert windows[0].key is None
+    assert windows[1].key is not None
+    assert windows[1].key[0] == "size 8"
+    # The extra key is this call's alone.
+    with pytest.raises(ServiceError) as failure:
+        await bound.list(page_size=2, page_token="", filter="", order_by="folded")
+    assert [v.reason for v in failure.value.field_violations] == ["ORDER_BY_INVALID"]
 
 
 async def test_once_answers_a_retried_request_id_without_running_again(

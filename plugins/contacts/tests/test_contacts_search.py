@@ -1,4 +1,4 @@
-"""SearchPeople on both engines: names, emails and company names, any case, paged."""
+"""SearchPeople on both engines: names, emails and company names, any case, newest first, paged."""
 
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ async def test_search_finds_names_emails_and_company_names(ada: Contacts) -> Non
     await ada.delete("Person", gone.id)
 
     for query, names in [
-        ("nord", ["Bo Berg", "Cy Park"]),
+        ("nord", ["Cy Park", "Bo Berg"]),
         ("ÅSA", ["Åsa Lind"]),
         ("asa@EXAMPLE", ["Åsa Lind"]),
         ("north.ex", ["Dee Norton"]),
         # Shorter than a trigram: read without the index, same answers.
-        ("no", ["Bo Berg", "Cy Park", "Dee Norton"]),
+        ("no", ["Dee Norton", "Cy Park", "Bo Berg"]),
         ("Y", ["Cy Park"]),
         # % and _ are characters like any other, and so is a double quote.
         ("r_s", ["Under_Score"]),
@@ -45,19 +45,40 @@ async def test_search_finds_names_emails_and_company_names(ada: Contacts) -> Non
     # The company's current name counts.
     await ada.update(pb.Company(id=nordic.id, display_name="Fjord Books"), "display_name")
     assert await ada.search("nord") == []
-    assert await ada.search("FJORD", page_size=1) == ["Bo Berg", "Cy Park"]
+    assert await ada.search("FJORD", page_size=1) == ["Cy Park", "Bo Berg"]
+
+
+async def test_search_pages_merge_every_way_of_matching_newest_first(ada: Contacts) -> None:
+    works = await ada.company(display_name="Kestrel Works")
+    labs = await ada.company(display_name="Kestrel Labs")
+    created = []
+    for n in range(3):
+        created.append(await ada.person(given_name=f"Kestrel {n}"))
+        created.append(await ada.person(given_name=f"Worker {n}", primary_company_id=works.id))
+        twice = await ada.person(given_name=f"Affiliated {n}")
+        # At both companies, and a match by name too: still one person, once.
+        await ada.affiliation(person_id=twice.id, company_id=works.id)
+        await ada.affiliation(person_id=twice.id, company_id=labs.id)
+        created.append(twice)
+        gone = await ada.person(given_name=f"Kestrel gone {n}", primary_company_id=labs.id)
+        await ada.delete("Person", gone.id)
+    await ada.person(given_name="Unrelated")
+    newest_first = [person.display_name for person in reversed(created)]
+    for page_size in (1, 2, 4, 50):
+        assert await ada.search("kestrel", page_size=page_size) == newest_first, page_size
+    assert await ada.search("ffiliated 1", page_size=1) == ["Affiliated 1"]
 
 
 async def test_search_pages_are_bound_to_the_query(ada: Contacts) -> None:
     for name in ("Ann", "Anna", "Anne"):
         await ada.person(given_name=name)
     first = await ada.call("SearchPeople", pb.SearchPeopleRequest(query="ann", page_size=2))
-    assert [p.display_name for p in first.people] == ["Ann", "Anna"]
+    assert [p.display_name for p in first.people] == ["Anne", "Anna"]
     second = await ada.call(
         "SearchPeople",
         pb.SearchPeopleRequest(query="ANN", page_size=2, page_token=first.next_page_token),
     )
-    assert ([p.display_name for p in second.people], second.next_page_token) == (["Anne"], "")
+    assert ([p.display_name for p in second.people], second.next_page_token) == (["Ann"], "")
     error = await refused(
         ada.call(
             "SearchPeople",

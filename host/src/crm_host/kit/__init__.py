@@ -27,6 +27,7 @@ from crm_host.kit.declaration import (
     owner,
 )
 from crm_host.kit.filtering import Filterable, FilterError, ValueType, compare
+from crm_host.kit.paging import Sortable, Window
 from crm_host.kit.resource import BoundResource
 from crm_host.kit.runtime import Kit
 from crm_host.kit.store import NAMING_CONVENTION, UTCDateTime
@@ -46,9 +47,11 @@ __all__ = [
     "Resource",
     "Rule",
     "SoftDelete",
+    "Sortable",
     "UTCDateTime",
     "Unique",
     "ValueType",
+    "Window",
     "compare",
     "etag_of",
     "fold",

@@ -71,6 +71,17 @@ def datetime_sortable(path: str, column: ColumnElement[Any]) -> Sortable:
 
 
 @dataclass(frozen=True)
+class Window:
+    """What one page reads: the rows after ``key`` (None on the first page), at most ``limit``.
+
+    ``key`` is the previous page's last row: its sort values, decoded, then its id.
+    """
+
+    key: tuple[Any, ...] | None
+    limit: int
+
+
+@dataclass(frozen=True)
 class OrderTerm:
     field: Sortable
     descending: bool
@@ -105,6 +116,12 @@ class Ordering:
         values = [term.field.encode(getattr(row, _attribute(term.field))) for term in self.terms]
         return [*values, id_value]
 
+    def decoded(self, key: Sequence[Any]) -> tuple[Any, ...]:
+        """A page token's key as column values: each term's decoded, then the id."""
+        *values, last_id = key
+        decoded = [term.field.decode(value) for term, value in zip(self.terms, values, strict=True)]
+        return (*decoded, last_id)
+
     def after(self, key: Sequence[Any]) -> ColumnElement[bool]:
         """Rows strictly after ``key`` in this order.
 
@@ -112,8 +129,7 @@ class Ordering:
         not every SQLite build has and which cannot mix directions; the
         leading range condition lets an index range scan start at the key.
         """
-        *values, last_id = key
-        decoded = [term.field.decode(value) for term, value in zip(self.terms, values, strict=True)]
+        *decoded, last_id = self.decoded(key)
         id_after = self.id_column < last_id if self.descending else self.id_column > last_id
         clause: ColumnElement[bool] = id_after
         for term, value in reversed(list(zip(self.terms, decoded, strict=True))):

@@ -409,13 +409,19 @@ class BoundResource:
         show_deleted: bool = False,
         where: Any = None,
         query: str = "",
+        sortables: Sequence[paging.Sortable] = (),
     ) -> tuple[list[Message], str]:
         """One page of resources and the next page's token ("" on the last page).
 
         ``where`` narrows the resources further (a custom method's own
         condition, a search, say), and ``query`` is what identifies it: page
         tokens are bound to it as to the filter, so give every distinct
-        ``where`` a distinct ``query``.
+        ``where`` a distinct ``query``. ``where`` may also be a function of
+        the page's :class:`~crm_host.kit.paging.Window` (its position and how
+        many rows it reads), for a condition that bounds its own reads.
+
+        ``sortables`` are keys ``order_by`` may name in this call besides the
+        declared fields (a column of the table that is no field, say).
         """
         violations: list[FieldViolation] = []
 
@@ -431,7 +437,10 @@ class BoundResource:
         size = attempt(lambda: paging.page_size_of(page_size)) or paging.DEFAULT_PAGE_SIZE
         ordering = attempt(
             lambda: paging.parse_order_by(
-                order_by, self.sortables, self.id_column, self.declaration.default_order
+                order_by,
+                {**self.sortables, **{extra.path: extra for extra in sortables}},
+                self.id_column,
+                self.declaration.default_order,
             )
         )
         parsed = attempt(lambda: parse_filter(filter, self.filters))
@@ -458,12 +467,12 @@ class BoundResource:
         )
         if parsed.clause is not None:
             statement = statement.where(parsed.clause)
-        if where is not None:
-            statement = statement.where(where)
         if self.soft and not show_deleted:
             statement = statement.where(self.table.c.delete_time.is_(None))
+        window = paging.Window(None, size + 1)
         if position is not None:
             try:
+                window = paging.Window(ordering.decoded(position), size + 1)
                 statement = statement.where(ordering.after(position))
             except (TypeError, ValueError):
                 raise self.invalid(
@@ -475,6 +484,10 @@ class BoundResource:
                         )
                     ]
                 ) from None
+        if callable(where):
+            where = where(window)
+        if where is not None:
+            statement = statement.where(where)
         statement = statement.order_by(*ordering.order_by()).limit(size + 1)
         rows = await self.kit.database.transaction(lambda s: list(s.execute(statement)))
         page = rows[:size]

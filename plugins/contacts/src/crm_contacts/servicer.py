@@ -71,9 +71,10 @@ class ContactsServicer(contacts_pb2_grpc.ContactsServiceServicer):  # type: igno
             page_size=request.page_size,
             page_token=request.page_token,
             filter="",
-            order_by="display_name",
+            order_by=f"{search.NEWEST.path} desc",
             where=search.people_matching(self.kit.database.dialect, query),
             query=f"SearchPeople\x00{kit.fold(query)}",
+            sortables=[search.NEWEST],
         )
         response: Any = contacts_pb2.SearchPeopleResponse(next_page_token=token)
         response.people.extend(found)
